@@ -1,0 +1,26 @@
+# The two commands the README promises, plus helpers.
+PYTHON ?= python3
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: demo test deps deps-demo bench clean
+
+## make demo: install what the demo needs and cut release/1.0.0 of examples/orders-service (no daemon).
+demo: deps-demo
+	$(PYTHON) -m shipit release --version 1.0.0 --config examples/orders-service/shipit.yaml --output release --force
+
+## make test: install the test dependencies (apt, pip, npm) and run the whole suite.
+test: deps
+	$(PYTHON) -m pytest -n 2 --dist loadgroup
+
+deps:
+	scripts/install-deps.sh --test
+
+deps-demo:
+	scripts/install-deps.sh --demo
+
+## make bench: run the benchmarks in bench/ (prints ratios against the standard tools).
+bench: deps
+	$(PYTHON) bench/run_all.py
+
+clean:
+	rm -rf release/[0-9]* release/.staging-* release/.trash-* .pytest_cache

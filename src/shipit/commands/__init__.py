@@ -1,0 +1,1 @@
+"""One module per top-level command: the CLI parses options and calls one function here."""

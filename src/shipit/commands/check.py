@@ -1,0 +1,38 @@
+"""``shipit check``: validate the config and report the external tools each enabled stage needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from shipit.context import ReleaseContext, Version, git_info, source_date_epoch
+from shipit.config import load_config
+from shipit.stages import all_stages
+from shipit.tools import ToolStatus, check_tool
+
+
+@dataclass
+class StageCheck:
+    stage: str
+    skipped: str | None
+    tools: list[ToolStatus]
+    notes: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.skipped is not None or all(t.usable or t.tool.optional for t in self.tools)
+
+
+def check(config_path: Path, output: Path = Path("release")) -> list[StageCheck]:
+    cfg = load_config(config_path)
+    git = git_info(cfg.project_dir)
+    ctx = ReleaseContext(config=cfg, version=Version("0.0.0"), git=git,
+                         source_date_epoch=source_date_epoch(git, cfg.path), output_root=output.resolve(),
+                         work_dir=Path("/nonexistent"))
+    out = []
+    for stage in all_stages():
+        reason = stage.skip(ctx)
+        tools = [] if reason else [check_tool(t) for t in stage.requirements(ctx)]
+        notes = list(ctx.facts.pop(f"check:{stage.name}", []))  # stages may explain choices (e.g. builder)
+        out.append(StageCheck(stage.name, reason, tools, notes))
+    return out

@@ -1,0 +1,20 @@
+"""The ordered list of release stages. Order matters:
+build → sbom → migrations/pipeline/ops → site → manifest → checksums → sign → publish."""
+
+from __future__ import annotations
+
+from shipit.pipeline import Stage
+from shipit.stages.checksums import ChecksumsStage
+from shipit.stages.manifest import ManifestStage
+
+
+def all_stages() -> list[Stage]:
+    """Every registered stage, in run order (a fresh instance per release)."""
+    return [
+        ManifestStage(),
+        ChecksumsStage(),
+    ]
+
+
+def stage_names() -> list[str]:
+    return [s.name for s in all_stages()]

@@ -1,0 +1,88 @@
+"""Shared test helpers. Tests that need an engine the machine lacks skip with the reason locally;
+under CI (``CI=true``) a missing engine is a failure, because CI installs everything."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SRC = REPO / "src"
+DEMO = REPO / "examples" / "orders-service"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip (locally) or fail (in CI) unless ``condition`` holds."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI must provide this: {reason}")
+    pytest.skip(reason)
+
+
+def require_tool(*names: str) -> None:
+    for name in names:
+        require(shutil.which(name) is not None, f"{name} is not installed (scripts/install-deps.sh installs it)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def shipit_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
+    env.setdefault("SOURCE_DATE_EPOCH", "1700000000")
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    env["COLUMNS"] = "200"
+    env.update(extra)
+    return env
+
+
+def run_shipit(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 600,
+               check: bool = False) -> subprocess.CompletedProcess:
+    """Run the real CLI in a subprocess (``python -m shipit``) and capture its output."""
+    proc = subprocess.run([sys.executable, "-m", "shipit", *args], cwd=cwd, env=env or shipit_env(),
+                          capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"shipit {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture
+def source_date(monkeypatch) -> int:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    return 1700000000
+
+
+@pytest.fixture
+def make_project(tmp_path):
+    """Write a minimal project with a shipit.yaml; returns its directory."""
+
+    def _make(config: str | None = None, files: dict[str, str] | None = None, git: bool = True) -> Path:
+        proj = tmp_path / "proj"
+        proj.mkdir(exist_ok=True)
+        (proj / "shipit.yaml").write_text(config or "schema_version: 1\nproject:\n  name: demo\n")
+        for rel, text in (files or {}).items():
+            p = proj / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(text)
+        if git:
+            env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+                   "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
+                   "GIT_AUTHOR_DATE": "2023-11-14T22:13:20Z", "GIT_COMMITTER_DATE": "2023-11-14T22:13:20Z"}
+            subprocess.run(["git", "init", "-q", "-b", "main"], cwd=proj, check=True, env=env)
+            subprocess.run(["git", "add", "-A"], cwd=proj, check=True, env=env)
+            subprocess.run(["git", "commit", "-qm", "feat: initial"], cwd=proj, check=True, env=env)
+        return proj
+
+    return _make

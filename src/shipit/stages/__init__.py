@@ -6,6 +6,7 @@ from __future__ import annotations
 from shipit.pipeline import Stage
 from shipit.stages.checksums import ChecksumsStage
 from shipit.stages.manifest import ManifestStage
+from shipit.stages.sign import SignStage
 
 
 def all_stages() -> list[Stage]:
@@ -13,6 +14,7 @@ def all_stages() -> list[Stage]:
     return [
         ManifestStage(),
         ChecksumsStage(),
+        SignStage(),
     ]
 
 

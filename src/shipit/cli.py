@@ -142,5 +142,11 @@ def init(directory, force) -> None:
             out_console.print(f"  detected {key.replace('_', ' ')}: {value if not isinstance(value, bool) else 'yes'}")
 
 
+from shipit.signing.cli import COMMANDS as signing_commands  # noqa: E402
+
+for _cmd in signing_commands:
+    main.add_command(_cmd)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

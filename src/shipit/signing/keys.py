@@ -132,7 +132,7 @@ def decrypt_cosign_body(body: bytes, password: bytes, source: str) -> bytes:
     except ShipitError:
         raise
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise ShipitError(f"{source}: cannot read the encrypted key ({type(exc).__name__}: {exc})",
+        raise ShipitError(f"{source}: the encrypted key is corrupt ({type(exc).__name__}: {exc})",
                           hint=corrupt) from None
     if n > 1 << 20 or n < 2 or n & (n - 1) or r > 32 or p > 16:
         raise ShipitError(f"{source}: implausible scrypt parameters N={n} r={r} p={p}", hint=corrupt)
@@ -184,8 +184,9 @@ def load_private_key(data: bytes, source: str = "key", password: bytes | None = 
         try:
             key = serialization.load_pem_private_key(data, pw)
         except (ValueError, TypeError) as exc:
-            raise ShipitError(f"{source}: cannot load the {block.label} ({exc})",
-                              hint="wrong password, or the key file is corrupt") from None
+            what = "wrong password, or the key file is corrupt" if pw is not None else "the key file is corrupt"
+            raise ShipitError(f"{source}: cannot load the {block.label}: {what} ({exc})",
+                              hint="check SHIPIT_KEY_PASSWORD / COSIGN_PASSWORD" if pw is not None else None) from None
     elif block.label == "PUBLIC KEY":
         raise ShipitError(f"{source}: this is a public key; signing needs the private key",
                           hint="point signing.key at cosign.key, not cosign.pub")

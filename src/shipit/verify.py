@@ -360,14 +360,14 @@ def _load_statement(rel: Release, trust: Trust, envelope_rel: str, bundle_rel: s
         return None, [_fail(check, bundle_rel, exc.message)]
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return None, [_fail(check, envelope_rel, f"not JSON ({exc})")]
-    if doc.get("dsseEnvelope") != env:
-        return None, [_fail(check, envelope_rel, "differs from the envelope in its bundle")]
     try:
         ok, why, payload = trust.verify_dsse_bundle(doc, bundle_rel)
     except ShipitError as exc:
         ok, why, payload = False, exc.message, b""
     if not ok:
-        return None, [_fail(check, envelope_rel, why)]
+        return None, [_fail(check, bundle_rel, why)]
+    if doc.get("dsseEnvelope") != env:
+        return None, [_fail(check, envelope_rel, f"differs from the signed envelope in {bundle_rel}")]
     try:
         statement = json.loads(payload)
         if statement.get("_type") != prov.STATEMENT_TYPE:

@@ -8,7 +8,6 @@ Verification is offline against a trusted root (``--trust-config`` for a private
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 from pathlib import Path
@@ -93,13 +92,37 @@ class KeylessSigner(Signer):
         return SignedEnvelope(doc["dsseEnvelope"], doc)
 
 
+def _trusted_root(path: str | Path | None):
+    """The trusted root from a ClientTrustConfig or a bare trusted_root.json (None: public good, cached)."""
+    from sigstore.models import ClientTrustConfig, TrustedRoot
+
+    if path is None:
+        try:
+            return ClientTrustConfig.production(offline=True).trusted_root
+        except Exception as exc:
+            raise ShipitError(f"no cached Sigstore trusted root for offline verification ({exc})",
+                              hint="pass --trust-config with a trusted_root.json or ClientTrustConfig") from None
+    try:
+        media_type = json.loads(Path(path).read_text()).get("mediaType", "")
+    except OSError as exc:
+        raise ShipitError(f"{path}: cannot read the trust config: {exc.strerror}") from None
+    except (ValueError, AttributeError) as exc:
+        raise ShipitError(f"{path}: not a JSON trust config ({exc})") from None
+    if "trustedroot" in media_type:
+        try:
+            return TrustedRoot.from_file(str(path))
+        except Exception as exc:
+            raise ShipitError(f"{path}: not a valid Sigstore trusted root ({exc})") from None
+    return _trust_config(path).trusted_root
+
+
 class KeylessVerifier:
     """Verifies keyless bundles offline: certificate chain, transparency log entry, identity policy."""
 
     def __init__(self, identity: str, issuer: str, trust_config: str | Path | None = None):
         from sigstore.verify import Verifier, policy
 
-        self._verifier = Verifier(trusted_root=_trust_config(trust_config).trusted_root)
+        self._verifier = Verifier(trusted_root=_trusted_root(trust_config))
         self._policy = policy.Identity(identity=identity, issuer=issuer)
 
     def _bundle(self, doc: dict[str, Any]):
@@ -124,7 +147,3 @@ class KeylessVerifier:
             return True, "certificate, transparency log and identity verified", payload
         except Exception as exc:
             return False, str(exc) or type(exc).__name__, b""
-
-
-def signature_b64(sig: bytes) -> bytes:
-    return base64.b64encode(sig)

@@ -37,7 +37,7 @@ def image_subjects(images: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _base_dependency(base: Any) -> dict[str, Any] | None:
     """A resolved dependency for an image's base (string ref 'repo@sha256:..' or {name/ref, digest})."""
-    if not base:
+    if not base or base == "scratch":
         return None
     if isinstance(base, str):
         ref, _, digest = base.partition("@")

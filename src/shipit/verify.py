@@ -24,7 +24,7 @@ from typing import Any
 
 from shipit.artifacts import MANIFEST_NAME, Kind
 from shipit.checksums import SUMS_NAME, hash_files, list_files, parse_sums
-from shipit.errors import ShipitError
+from shipit.errors import ShipitError, UsageError
 from shipit.signing import bundle as sbundle
 from shipit.signing import dsse
 from shipit.signing import provenance as prov
@@ -67,7 +67,7 @@ class Trust:
 
     def __init__(self, public_key=None, keyless=None):
         if (public_key is None) == (keyless is None):
-            raise ShipitError("give exactly one of --key or --cert-identity/--cert-oidc-issuer")
+            raise UsageError("give exactly one of --key or --cert-identity/--cert-oidc-issuer")
         self.public_key = public_key
         self.keyless = keyless
         if public_key is not None:
@@ -79,7 +79,7 @@ class Trust:
     def from_options(cls, key: str | Path | None, identity: str | None, issuer: str | None,
                      trust_config: str | Path | None) -> Trust:
         if key and (identity or issuer):
-            raise ShipitError("--key and --cert-identity/--cert-oidc-issuer are exclusive",
+            raise UsageError("--key and --cert-identity/--cert-oidc-issuer are exclusive",
                               hint="--key for key-signed releases, identity flags for keyless ones")
         if key:
             from shipit.signing.keys import load_public_key_file
@@ -89,7 +89,7 @@ class Trust:
             from shipit.signing.keyless import KeylessVerifier
 
             return cls(keyless=KeylessVerifier(identity, issuer, trust_config))
-        raise ShipitError("no trust anchor given", hint="pass --key cosign.pub, or --cert-identity ID and "
+        raise UsageError("no trust anchor given", hint="pass --key cosign.pub, or --cert-identity ID and "
                                                         "--cert-oidc-issuer URL (keyless)")
 
     def _mode_mismatch(self, doc: dict[str, Any]) -> str | None:

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from shipit.errors import ShipitError
+from shipit.errors import ShipitError, UsageError
 
 out_console = Console()
 err_console = Console(stderr=True)
@@ -38,7 +38,8 @@ identity_options = [
     click.option("--cert-identity", help="Keyless: the signer's identity (certificate SAN)."),
     click.option("--cert-oidc-issuer", help="Keyless: the OIDC issuer of that identity."),
     click.option("--trust-config", type=click.Path(path_type=Path, dir_okay=False),
-                 help="Keyless: Sigstore ClientTrustConfig JSON (private instance)."),
+                 help="Keyless: trusted_root.json or ClientTrustConfig JSON of a private Sigstore instance "
+                      "(default: the public-good root from the local TUF cache)."),
 ]
 
 
@@ -52,7 +53,7 @@ def _trust(key, cert_identity, cert_oidc_issuer, trust_config):
     from shipit.verify import Trust
 
     if bool(cert_identity) != bool(cert_oidc_issuer):
-        raise ShipitError("keyless verification needs both --cert-identity and --cert-oidc-issuer")
+        raise UsageError("keyless verification needs both --cert-identity and --cert-oidc-issuer")
     return Trust.from_options(key, cert_identity, cert_oidc_issuer, trust_config)
 
 

@@ -30,7 +30,7 @@ from alembic.script import ScriptDirectory
 from prometheus_client.parser import text_string_to_metric_families
 from ruamel.yaml import YAML
 
-from conftest import DEMO, free_port, require_tool
+from tests.conftest import DEMO, free_port, require_tool
 
 pytestmark = pytest.mark.xdist_group("demo")
 

@@ -45,9 +45,9 @@ def key_path(config) -> Path | None:
     """The configured private key: $SHIPIT_SIGNING_KEY, else signing.key relative to shipit.yaml."""
     env = os.environ.get(KEY_ENV)
     if env:
-        return Path(env)
+        return Path(env).expanduser()
     if config.signing and config.signing.key:
-        p = Path(config.signing.key)
+        p = Path(config.signing.key).expanduser()
         return p if p.is_absolute() else config.project_dir / p
     return None
 

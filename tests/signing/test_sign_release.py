@@ -207,3 +207,28 @@ def test_signing_key_from_environment(make_project, keypair):
     proc = run_shipit("verify", str(proj / "release" / "2.0.0"), "--key", str(pub))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     shutil.rmtree(proj / "release")
+
+
+def test_provenance_parses_with_in_toto_attestation_bindings(signed_release):
+    """The in-toto project's own protobuf bindings accept the statement and the SLSA v1 predicate
+    (unknown or misspelled fields are errors), and its validators pass."""
+    import importlib.util
+
+    require(importlib.util.find_spec("in_toto_attestation") is not None,
+            "in-toto-attestation is not installed (pip install '.[test]')")
+    from google.protobuf import json_format
+    from in_toto_attestation.predicates.provenance.v1 import provenance_pb2
+    from in_toto_attestation.v1 import statement_pb2
+    from in_toto_attestation.v1.resource_descriptor import ResourceDescriptor
+    from in_toto_attestation.v1.statement import Statement
+
+    for name in ("provenance", "sbom-api"):
+        payload = _envelope(signed_release["dir"] / "attestations" / f"{name}.intoto.jsonl").payload
+        pb = json_format.Parse(payload, statement_pb2.Statement())
+        Statement.copy_from_pb(pb).validate()
+    doc = json.loads(_envelope(signed_release["dir"] / "attestations" / "provenance.intoto.jsonl").payload)
+    prov = json_format.ParseDict(doc["predicate"], provenance_pb2.Provenance())
+    assert prov.build_definition.build_type == "urn:shipit:release:v1"
+    assert prov.run_details.builder.id == "urn:shipit:builder:local"
+    for dep in prov.build_definition.resolved_dependencies:
+        ResourceDescriptor.copy_from_pb(dep).validate()

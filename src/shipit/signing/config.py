@@ -25,7 +25,6 @@ class SigningConfig(Model):
     artifacts: Literal["checksums", "all"] = Field(
         "checksums", description="checksums: sign SHA256SUMS only; all: also put a .sig and .sigstore.json "
                                  "next to every file of the release.")
-    attest_sboms: bool = Field(True, description="Write a signed CycloneDX attestation per image SBOM.")
     builder_id: str = Field(
         "urn:shipit:builder:local",
         description="SLSA provenance builder.id (e.g. your CI's workflow URI).")

@@ -173,8 +173,7 @@ def sign_release(ctx, signer: Signer) -> list[str]:
     write_bytes(ctx.path(PROVENANCE_BUNDLE), bundle_json(signed.bundle))
     written += [PROVENANCE, PROVENANCE_BUNDLE]
 
-    if cfg is None or cfg.attest_sboms:
-        written += _attest_sboms(ctx, signer)
+    written += _attest_sboms(ctx, signer)
 
     for rel in written:
         kind = Kind.ATTESTATION if rel.startswith(ATTESTATIONS_DIR + "/") else Kind.SIGNATURE

@@ -232,3 +232,13 @@ def test_provenance_parses_with_in_toto_attestation_bindings(signed_release):
     assert prov.run_details.builder.id == "urn:shipit:builder:local"
     for dep in prov.build_definition.resolved_dependencies:
         ResourceDescriptor.copy_from_pb(dep).validate()
+
+
+def test_check_reports_a_missing_required_key(make_project, keypair):
+    proj = make_project(config="schema_version: 1\nproject:\n  name: demo\nsigning:\n  key: nope.key\n"
+                               "  required: true\n")
+    proc = run_shipit("check", cwd=proj)
+    assert proc.returncode == 1 and "signing key" in proc.stdout and "nope.key" in proc.stdout
+    (proj / "shipit.yaml").write_text(signing_yaml(keypair[0]))
+    proc = run_shipit("check", cwd=proj)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -25,8 +25,9 @@ class SignStage(Stage):
             ctx.facts.setdefault("check:sign", []).append("keyless: Fulcio + Rekor via sigstore-python")
             return [Tool("sigstore", why="keyless signing (Fulcio certificate + Rekor entry)",
                          probe=_probe_sigstore)]
-        ctx.facts.setdefault("check:sign", []).append(f"signing key: {key_path(ctx.config)}")
-        return []
+        path = key_path(ctx.config)
+        return [Tool("signing key", why="signs SHA256SUMS and the attestations",
+                     probe=lambda: (path is not None and path.is_file(), str(path) if path else "not configured"))]
 
     def run(self, ctx) -> None:
         from shipit.signing.release import make_signer, sign_release

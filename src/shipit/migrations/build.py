@@ -14,7 +14,7 @@ from shipit.files import deterministic_tar_gz, write_json, write_text
 from shipit.migrations import offline, sqlcheck, verify
 from shipit.migrations.config import MigrationsConfig, SeedScript
 from shipit.migrations.scripts import (BASE, Finding, Project, Revision, code_findings, downgrade_data_loss,
-                                       load_project, open_script_directory, resolve_revision, reversibility_findings,
+                                       history_ids, load_project, open_script_directory, resolve_revision, reversibility_findings,
                                        revision_range)
 from shipit.templating import render
 
@@ -52,6 +52,7 @@ class Plan:
     head: str
     revisions: list[Revision]
     reachable: str
+    history: list[str]  # revisions up to and including the previous head, oldest first
     sql: dict[str, dict[str, str | None]] = field(default_factory=dict)  # dialect → upgrade/downgrade (raw)
     findings: list[Finding] = field(default_factory=list)
     verification: verify.VerifyResult | None = None
@@ -85,10 +86,11 @@ def make_plan(cfg: MigrationsConfig, project_dir: Path, *, from_rev: str | None 
     else:
         previous, source = BASE, "base (no previous release)"
     revisions = revision_range(project, script, previous)
+    history = history_ids(project, script, previous)
     head = revisions[-1].id if revisions else previous
     irreversible = [r for r in revisions if r.irreversible]
     reachable = irreversible[-1].id if irreversible else previous
-    plan = Plan(project, cfg, previous, source, head, revisions, reachable)
+    plan = Plan(project, cfg, previous, source, head, revisions, reachable, history)
     for rev in revisions:
         plan.findings += reversibility_findings(rev, cfg.allow_irreversible)
         plan.findings += code_findings(rev, cfg.allow_destructive)
@@ -113,11 +115,10 @@ def _seed_files(plan: Plan) -> list[tuple[SeedScript, Path]]:
         if not path.is_file():
             raise ShipitError(f"migrations.seeds: {seed.path} does not exist",
                               hint="seed paths are relative to shipit.yaml")
-        if seed.revision and seed.revision != BASE and seed.revision not in {r.id for r in plan.revisions} | {
-                plan.previous}:
+        if seed.revision and seed.revision not in {r.id for r in plan.revisions} | set(plan.history) | {BASE}:
             raise ShipitError(f"migrations.seeds: {seed.path} names revision {seed.revision}, which is not in the "
-                              f"range {plan.previous} → {plan.head}",
-                              hint="use a revision of this release's range, or leave it out")
+                              f"history up to {plan.head}",
+                              hint="use a full revision id of this branch, or leave it out")
         out.append((seed, path))
     return out
 
@@ -129,7 +130,8 @@ def verify_plan(plan: Plan, sql_dir: Path, database_url: str | None) -> verify.V
     try:
         seeds = _seed_files(plan)
         live_url = dbs.create("roundtrip")
-        result = verify.round_trip(plan.project, plan.revisions, plan.previous, live_url, dbs.backend, seeds)
+        result = verify.round_trip(plan.project, plan.revisions, plan.previous, live_url, dbs.backend, seeds,
+                                   plan.history)
         for dialect in plan.cfg.dialects:
             client = verify.CLIENTS[dialect]
             runnable = dialect == "sqlite" or dialect == dbs.backend

@@ -295,6 +295,14 @@ def revision_range(project: Project, script: ScriptDirectory, previous: str) -> 
     return out
 
 
+def history_ids(project: Project, script: ScriptDirectory, previous: str) -> list[str]:
+    """Revision ids from the first one up to ``previous`` (inclusive), oldest first."""
+    if previous == BASE:
+        return []
+    with project.running():
+        return [sc.revision for sc in reversed(list(script.iterate_revisions(previous, BASE)))]
+
+
 # --- reading the code of one revision -------------------------------------------------------------------
 
 

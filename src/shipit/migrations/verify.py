@@ -147,7 +147,7 @@ def _seed(url: str, seed: SeedScript, path: Path) -> None:
 
 
 def round_trip(project: Project, revisions: list[Revision], previous: str, url: str, backend: str,
-               seeds: list[tuple[SeedScript, Path]]) -> VerifyResult:
+               seeds: list[tuple[SeedScript, Path]], history: list[str] | None = None) -> VerifyResult:
     res = VerifyResult(backend=backend)
     by_rev: dict[str, list[tuple[SeedScript, Path]]] = {}
     default_point = previous if previous != BASE else (revisions[0].id if revisions else BASE)
@@ -198,6 +198,10 @@ def round_trip(project: Project, revisions: list[Revision], previous: str, url: 
             raise _Stop  # the database is no longer where the next step expects it
 
     try:
+        for point in history or []:  # seeds written for older schemas are loaded at their revision
+            if point != previous and point in by_rev:
+                step("upgrade", None, point)
+                load_seeds(point)
         if previous != BASE:
             step("upgrade", None, previous)
         load_seeds(previous)

@@ -7,9 +7,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from support_migrations import build_project, fixture_project  # noqa: F401  (fixture)
+from tests.migrations.support import build_project, fixture_project  # noqa: F401  (fixture)
 
-from conftest import run_shipit
+from tests.conftest import run_shipit
 from shipit.config import load_config
 from shipit.errors import ShipitError
 from shipit.migrations.build import make_plan, plan_document

@@ -8,9 +8,9 @@ import subprocess
 
 import pytest
 from sqlalchemy import create_engine, text
-from support_migrations import fixture_project, postgres_url  # noqa: F401  (fixtures)
+from tests.migrations.support import fixture_project, postgres_url  # noqa: F401  (fixtures)
 
-from conftest import run_shipit
+from tests.conftest import run_shipit
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("migrations-postgres")]
 

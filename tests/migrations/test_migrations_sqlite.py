@@ -11,9 +11,9 @@ import tarfile
 import textwrap
 from pathlib import Path
 
-from support_migrations import GIT_ENV, fixture_project  # noqa: F401  (fixture)
+from tests.migrations.support import GIT_ENV, fixture_project  # noqa: F401  (fixture)
 
-from conftest import require_tool, run_shipit
+from tests.conftest import require_tool, run_shipit
 
 D4 = '''\
 """add orders.note"""

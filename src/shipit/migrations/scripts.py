@@ -7,6 +7,7 @@ exceptions into messages that name files and revisions, and reads ``op.*`` calls
 
 from __future__ import annotations
 
+import argparse
 import ast
 import contextlib
 import io
@@ -27,6 +28,7 @@ from shipit.errors import ConfigError, ShipitError
 from shipit.migrations.config import MigrationsConfig
 
 BASE = "base"
+HIDDEN_ENV = ("DATABASE_URL", "DB_URL", "SQLALCHEMY_DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "ALEMBIC_DATABASE_URL")
 # A revision may declare itself irreversible with a module-level ``irreversible = True`` (or
 # ``shipit_irreversible = True``) or a ``# shipit: irreversible`` comment.
 MARKER_NAMES = ("irreversible", "shipit_irreversible")
@@ -124,7 +126,10 @@ class Project:
         It has no config file name, so the project's env.py does not reconfigure logging (which would
         print Alembic's INFO lines into our output); every other main option is kept.
         """
-        cfg = AlembicConfig(ini_section=self.ini_section, output_buffer=buffer, stdout=io.StringIO())
+        # `-x url=...` too: a common env.py convention (the URL wins over the ini's in such env.py files).
+        cmd_opts = argparse.Namespace(x=[f"url={url}"] if url is not None else [])
+        cfg = AlembicConfig(ini_section=self.ini_section, output_buffer=buffer, stdout=io.StringIO(),
+                            cmd_opts=cmd_opts)
         for key, value in self.main_options.items():
             cfg.set_main_option(key, value.replace("%", "%%"))
         cfg.set_main_option("script_location", str(self.script_location))
@@ -134,13 +139,19 @@ class Project:
 
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:
-        """Run Alembic as if from the ini's directory (relative ``prepend_sys_path`` etc. resolve as usual)."""
+        """Run Alembic as if from the ini's directory (relative ``prepend_sys_path`` etc. resolve as usual).
+
+        Database URL variables are hidden meanwhile: an env.py that prefers ``DATABASE_URL`` over the URL
+        shipit passes must never reach a real database during planning or verification.
+        """
         saved_path = list(sys.path)
+        hidden = {k: os.environ.pop(k) for k in HIDDEN_ENV if k in os.environ}
         with contextlib.chdir(self.run_dir):
             try:
                 yield
             finally:
                 sys.path[:] = saved_path
+                os.environ.update(hidden)
 
 
 def load_project(cfg: MigrationsConfig, project_dir: Path) -> Project:

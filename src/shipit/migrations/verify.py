@@ -160,10 +160,14 @@ def round_trip(project: Project, revisions: list[Revision], previous: str, url: 
 
     def step(action: str, rev: Revision | None, target: str) -> float:
         start = time.perf_counter()
+        engine = create_engine(url, poolclass=pool.NullPool)
         try:
-            with project.running(), warnings.catch_warnings():
+            with project.running(), warnings.catch_warnings(), engine.connect() as conn:
                 warnings.simplefilter("ignore")
+                # Alembic's cookbook way to hand env.py a connection; env.py files without it use the URL.
+                cfg.attributes["connection"] = conn
                 getattr(command, action)(cfg, target)
+                conn.commit()
         except Exception as exc:
             name = rev.id if rev else target
             where = f"revision {name}" + (f" ({rev.file})" if rev else "")
@@ -172,6 +176,9 @@ def round_trip(project: Project, revisions: list[Revision], previous: str, url: 
                                         f"{backend}: {type(exc).__name__}: {' '.join(str(exc).split())[:400]}",
                                         rev.id if rev else "", rev.file if rev else "", found_by=[f"live:{backend}"]))
             raise _Stop from None
+        finally:
+            cfg.attributes.pop("connection", None)
+            engine.dispose()
         seconds = time.perf_counter() - start
         res.steps.append({"action": action, "target": target, "seconds": seconds})
         return seconds

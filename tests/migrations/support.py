@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import IN_CI, free_port  # the top-level tests/conftest.py
+from tests.conftest import IN_CI, free_port
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

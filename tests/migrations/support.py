@@ -88,3 +88,25 @@ def postgres_url():
         subprocess.run([*as_pg, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
                        capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def demo_copy(dest: Path) -> Path:
+    """The demo service's migrations (alembic.ini, migrations/, app package, seeds) with a shipit.yaml
+    holding only its project: and migrations: sections, so other stages do not run."""
+    from ruamel.yaml import YAML
+
+    from tests.conftest import DEMO
+
+    if not (DEMO / "alembic.ini").is_file():
+        pytest.fail(f"{DEMO} has no alembic.ini")
+    dest.mkdir(parents=True)
+    shutil.copy(DEMO / "alembic.ini", dest)
+    for d in ("migrations", "orders", "db"):
+        if (DEMO / d).is_dir():
+            shutil.copytree(DEMO / d, dest / d, ignore=shutil.ignore_patterns("__pycache__"))
+    yaml = YAML(typ="safe")
+    data = yaml.load((DEMO / "shipit.yaml").read_text())
+    keep = {k: data[k] for k in ("schema_version", "project", "migrations")}
+    with open(dest / "shipit.yaml", "w") as fh:
+        YAML().dump(keep, fh)
+    return dest

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 from sqlalchemy import create_engine, text
-from tests.migrations.support import fixture_project, postgres_url  # noqa: F401  (fixtures)
+from tests.migrations.support import demo_copy, fixture_project, postgres_url  # noqa: F401  (fixtures)
 
 from tests.conftest import run_shipit
 
@@ -72,4 +72,15 @@ def test_trace_is_found_on_postgresql_too(fixture_project, postgres_url):
     assert proc.returncode == 1
     assert "revision b2: downgrade() of revision b2 leaves a trace" in " ".join(proc.stderr.split())
     assert "table audit_log is left behind" in " ".join(proc.stderr.split())
+    assert _scratch_databases(postgres_url) == []
+
+
+def test_demo_migrations_on_postgresql(tmp_path, postgres_url):
+    proj = demo_copy(tmp_path / "demo")
+    proc = run_shipit("migrations", "verify", "--json", "--database-url", postgres_url, cwd=proj)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert (doc["database"], doc["round_trip"]) == ("postgresql", "passed")
+    assert doc["offline_sql"]["postgresql"]["status"] == "passed"
+    assert set(doc["timings"]) == {"a1c3e5f70001", "b2d4f6a80002", "c3e5a7b90003"}
     assert _scratch_databases(postgres_url) == []

@@ -11,7 +11,7 @@ import tarfile
 import textwrap
 from pathlib import Path
 
-from tests.migrations.support import GIT_ENV, fixture_project  # noqa: F401  (fixture)
+from tests.migrations.support import GIT_ENV, demo_copy, fixture_project  # noqa: F401  (fixture)
 
 from tests.conftest import require_tool, run_shipit
 
@@ -178,3 +178,20 @@ def test_bad_seed_and_bad_config_are_clear_errors(fixture_project):
     (proj / "shipit.yaml").write_text("schema_version: 1\nproject: {name: g}\nmigrations:\n  dialect: [oracle]\n")
     proc = run_shipit("migrations", "plan", cwd=proj)
     assert proc.returncode == 2 and "shipit.yaml:4:3" in proc.stderr and "did you mean 'dialects'" in proc.stderr
+
+
+def test_demo_release_migrations_on_sqlite(tmp_path):
+    require_tool("sqlite3")
+    proj = demo_copy(tmp_path / "demo")
+    run_shipit("release", "--version", "1.0.0", cwd=proj, check=True)
+    rel = proj / "release/1.0.0/migrations"
+    plan = json.loads((rel / "plan.json").read_text())
+    assert [r["id"] for r in plan["revisions"]] == ["a1c3e5f70001", "b2d4f6a80002", "c3e5a7b90003"]
+    assert plan["rollback"]["irreversible_revisions"] == ["c3e5a7b90003"]
+    assert plan["revisions"][2]["irreversible_reason"] == "marked irreversible; downgrade() raises"
+    assert plan["verification"]["round_trip"] == "passed"
+    assert plan["verification"]["offline_sql"]["sqlite"]["status"] == "passed"
+    assert "migrations-1.0.0/seeds/seed.sql" in subprocess.run(
+        ["tar", "-tzf", str(rel / "migrations-1.0.0.tar.gz")], capture_output=True, text=True, check=True).stdout
+    rollback = (rel / "ROLLBACK.md").read_text()
+    assert "**Required to undo revision `c3e5a7b90003`**" in rollback

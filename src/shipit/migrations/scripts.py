@@ -90,13 +90,14 @@ class Revision:
 
     @property
     def irreversible_reason(self) -> str:
+        reasons = []
         if self.marker:
-            return "marked irreversible"
+            reasons.append("marked irreversible")
         if self.downgrade_raises:
-            return "downgrade() raises"
+            reasons.append("downgrade() raises")
         if self.downgrade_empty and not self.upgrade_empty:
-            return "downgrade() does nothing while upgrade() changes the database"
-        return ""
+            reasons.append("downgrade() does nothing while upgrade() changes the database")
+        return "; ".join(reasons)
 
     @property
     def irreversible(self) -> bool:

@@ -84,7 +84,7 @@ def make_plan(cfg: MigrationsConfig, project_dir: Path, *, from_rev: str | None 
         previous = resolve_revision(project, script, recorded, f"release {version}'s head revision")
         source = f"release {version}"
     else:
-        previous, source = BASE, "base (no previous release)"
+        previous, source = BASE, "base (no earlier release records a head revision)"
     revisions = revision_range(project, script, previous)
     history = history_ids(project, script, previous)
     head = revisions[-1].id if revisions else previous

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.migrations.support import GIT_ENV, demo_copy, fixture_project  # noqa: F401  (fixture)
 
-from tests.conftest import require_tool, run_shipit
+from tests.conftest import require_tool, run_shipit, shipit_env
 
 D4 = '''\
 """add orders.note"""
@@ -91,6 +91,12 @@ def test_release_stage_then_next_release_starts_at_the_recorded_head(fixture_pro
     rollback = (rel / "migrations/ROLLBACK.md").read_text()
     assert "There is no way back through migrations" in rollback
     assert "pg_restore --clean --if-exists" in rollback and "**Required to undo revision `c3`**" in rollback
+    # Python-Markdown (what the handoff site uses) renders it: the summary is a real table, code blocks stay code.
+    import markdown
+
+    html = markdown.markdown(rollback, extensions=["tables", "fenced_code"])
+    assert html.count("<table>") == 2 and "<td><code>b2</code></td>" in html
+    assert '<pre><code class="language-sql">SELECT version_num FROM alembic_version;' in html
     # The shipped SQL, run by hand with the sqlite3 shell, builds the schema and records the head.
     db = proj / "by-hand.db"
     sqlite3(db, rel / "migrations/sqlite/upgrade.sql")
@@ -183,7 +189,11 @@ def test_bad_seed_and_bad_config_are_clear_errors(fixture_project):
 def test_demo_release_migrations_on_sqlite(tmp_path):
     require_tool("sqlite3")
     proj = demo_copy(tmp_path / "demo")
-    run_shipit("release", "--version", "1.0.0", cwd=proj, check=True)
+    # The demo's env.py prefers DATABASE_URL: shipit must never migrate that database while verifying.
+    real_db = tmp_path / "production.db"
+    run_shipit("release", "--version", "1.0.0", cwd=proj, check=True,
+               env=shipit_env(DATABASE_URL=f"sqlite:///{real_db}"))
+    assert not real_db.exists()
     rel = proj / "release/1.0.0/migrations"
     plan = json.loads((rel / "plan.json").read_text())
     assert [r["id"] for r in plan["revisions"]] == ["a1c3e5f70001", "b2d4f6a80002", "c3e5a7b90003"]

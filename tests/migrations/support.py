@@ -1,17 +1,14 @@
-"""Helpers for the migrations tests: fixture projects and a real PostgreSQL cluster for the session."""
+"""Helpers for the migrations tests: fixture projects built from fixtures/, a copy of the demo's migrations."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
-import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI, free_port
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -43,51 +40,8 @@ def build_project(name: str, dest: Path, shipit_yaml: str | None = None, git: bo
     return dest
 
 
-@pytest.fixture
-def fixture_project(tmp_path):
-    def _make(name: str, shipit_yaml: str | None = None, subdir: str = "proj") -> Path:
-        return build_project(name, tmp_path / subdir, shipit_yaml)
-
-    return _make
-
-
-def _pg_tools_present() -> bool:
+def pg_tools_present() -> bool:
     return (PG_BIN / "initdb").exists() and (PG_BIN / "pg_ctl").exists() and shutil.which("psql") is not None
-
-
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A throw-away PostgreSQL 15 cluster on 127.0.0.1 (trust auth), stopped and removed at the end.
-
-    We run as root, so the server runs as the ``postgres`` user via runuser.
-    """
-    if not _pg_tools_present():
-        if IN_CI:
-            pytest.fail("CI must provide PostgreSQL 15 (scripts/install-deps.sh installs it)")
-        pytest.skip("PostgreSQL 15 server binaries are not installed")
-    base = Path(tempfile.mkdtemp(prefix="shipit-pg-"))
-    data = base / "data"
-    port = free_port()
-    as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_pg:
-        shutil.chown(base, "postgres", "postgres")
-    subprocess.run([*as_pg, str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                    "--no-sync"], check=True, capture_output=True)
-    opts = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run([*as_pg, str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(base / "log"), "-w",
-                    "start"], check=True, capture_output=True)
-    try:
-        deadline = time.time() + 20
-        while subprocess.run(["psql", "-X", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-c", "select 1"],
-                             capture_output=True).returncode != 0:
-            if time.time() > deadline:
-                raise RuntimeError((base / "log").read_text())
-            time.sleep(0.2)
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*as_pg, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def demo_copy(dest: Path) -> Path:

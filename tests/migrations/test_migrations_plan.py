@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from tests.migrations.support import build_project, fixture_project  # noqa: F401  (fixture)
+
 
 from tests.conftest import run_shipit
 from shipit.config import load_config

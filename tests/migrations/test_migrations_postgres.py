@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 from sqlalchemy import create_engine, text
-from tests.migrations.support import demo_copy, fixture_project, postgres_url  # noqa: F401  (fixtures)
+from tests.migrations.support import demo_copy
 
 from tests.conftest import run_shipit
 

@@ -11,7 +11,7 @@ import tarfile
 import textwrap
 from pathlib import Path
 
-from tests.migrations.support import GIT_ENV, demo_copy, fixture_project  # noqa: F401  (fixture)
+from tests.migrations.support import GIT_ENV, demo_copy
 
 from tests.conftest import require_tool, run_shipit, shipit_env
 

@@ -205,3 +205,11 @@ def test_demo_release_migrations_on_sqlite(tmp_path):
         ["tar", "-tzf", str(rel / "migrations-1.0.0.tar.gz")], capture_output=True, text=True, check=True).stdout
     rollback = (rel / "ROLLBACK.md").read_text()
     assert "**Required to undo revision `c3e5a7b90003`**" in rollback
+
+
+def test_postgresql_only_migrations_on_the_default_sqlite_say_what_to_do(fixture_project):
+    proc = run_shipit("migrations", "verify", cwd=fixture_project("destructive"))
+    err = " ".join(proc.stderr.split())
+    assert proc.returncode == 1
+    assert "the round trip ran on sqlite, which is not in migrations.dialects (postgresql)" in err
+    assert "revision b2: upgrade to revision b2 (migrations/versions/b2_cleanup.py) failed on sqlite" in err

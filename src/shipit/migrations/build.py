@@ -132,6 +132,12 @@ def verify_plan(plan: Plan, sql_dir: Path, database_url: str | None) -> verify.V
         live_url = dbs.create("roundtrip")
         result = verify.round_trip(plan.project, plan.revisions, plan.previous, live_url, dbs.backend, seeds,
                                    plan.history)
+        if dbs.backend not in plan.cfg.dialects and result.round_trip == "failed":
+            result.findings.append(Finding(
+                "error", "verify_database",
+                f"the round trip ran on {dbs.backend}, which is not in migrations.dialects "
+                f"({', '.join(plan.cfg.dialects)}): verify on the database you deploy to with --database-url or "
+                f"{VERIFY_URL_ENV}"))
         for dialect in plan.cfg.dialects:
             client = verify.CLIENTS[dialect]
             runnable = dialect == "sqlite" or dialect == dbs.backend

@@ -15,9 +15,10 @@ class MigrationsStage(Stage):
         return None if ctx.config.migrations else "no migrations: section in shipit.yaml"
 
     def requirements(self, ctx):
+        import os
+
         from shipit.migrations.build import VERIFY_URL_ENV
         from shipit.migrations.verify import backend_of
-        import os
 
         cfg = ctx.config.migrations
         tools = []

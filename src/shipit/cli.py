@@ -142,5 +142,10 @@ def init(directory, force) -> None:
             out_console.print(f"  detected {key.replace('_', ' ')}: {value if not isinstance(value, bool) else 'yes'}")
 
 
+from shipit.ops.cli import ops as ops_group  # noqa: E402
+
+main.add_command(ops_group)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

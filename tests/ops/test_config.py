@@ -10,7 +10,7 @@ from shipit.config import load_config
 from shipit.errors import ConfigError
 from shipit.ops.config import DEFAULT_BURN_RATES
 
-from tests.conftest import run_shipit
+from tests.conftest import DEMO, run_shipit
 from tests.ops.helpers import FULL
 
 
@@ -29,12 +29,16 @@ def _error(path) -> str:
     return info.value.message
 
 
-def test_fixture_is_valid_and_defaults_follow_the_sre_workbook(full_config):
-    svc = full_config.service
+def test_burn_rate_defaults_follow_the_sre_workbook():
+    svc = load_config(DEMO / "shipit.yaml").service
     assert [(b.factor, b.long, b.short, b.severity.value) for b in svc.burn_rates] == [
         (14.4, "1h", "5m", "page"), (6, "6h", "30m", "page"), (3, "1d", "2h", "ticket"), (1, "3d", "6h", "ticket")]
     assert svc.burn_rates == DEFAULT_BURN_RATES
     assert svc.slos[0].window == "30d"
+
+
+def test_burn_rates_are_configurable(full_config):
+    assert [(b.factor, b.long) for b in full_config.service.burn_rates] == [(14.4, "1h"), (6, "6h"), (3, "1d")]
 
 
 def test_objective_of_100_is_rejected_with_file_and_line(tmp_path):
@@ -74,11 +78,13 @@ def test_slo_metric_must_be_declared_and_of_the_right_type(tmp_path):
 
 
 def test_burn_rate_windows_are_checked(tmp_path):
-    path = tmp_path / "shipit.yaml"
-    path.write_text(FULL.read_text().replace(
-        "  dependencies:\n",
-        "  burn_rates:\n    - {factor: 10, long: 5m, short: 1h, severity: page}\n  dependencies:\n", 1))
-    assert "must be shorter than long window" in _error(path)
+    path, line = _variant(tmp_path, "{factor: 14.4, long: 1h, short: 5m, severity: page}",
+                          "{factor: 14.4, long: 5m, short: 1h, severity: page}")
+    msg = _error(path)
+    assert f"{path}:{line}:" in msg and "must be shorter than long window" in msg
+    path, line = _variant(tmp_path, "{factor: 3, long: 1d, short: 2h, severity: ticket}",
+                          "{factor: 3, long: 60d, short: 2h, severity: ticket}")
+    assert "burn-rate window 60d is longer than SLO 'availability' window 30d" in _error(path)
 
 
 def test_cli_reports_config_error_without_traceback(tmp_path):

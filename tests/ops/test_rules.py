@@ -45,7 +45,7 @@ def test_every_alert_has_a_fire_and_a_silent_case(generated, full_config):
     rules = yaml.load((generated / RULES).read_text())
     tests = yaml.load((generated / TESTS).read_text())
     alerts = [r for g in rules["groups"] for r in g["rules"] if "alert" in r]
-    assert len(alerts) == len(build_rules(full_config.service).alerts) >= 15
+    assert len(alerts) == len(build_rules(full_config.service).alerts) >= 13
     for rule in alerts:
         cases = [t for t in tests["tests"] if t["alert_rule_test"][0]["alertname"] == rule["alert"]]
         fire = [c for c in cases if c["alert_rule_test"][0]["exp_alerts"]]

@@ -30,6 +30,9 @@ _CANDIDATES = ["500", "503", "502", "504", "5xx", "error", "failed", "failure", 
                "200", "201", "204", "2xx", "ok", "success", "false", "0", "404", "GET", "POST", "x", ""]
 
 
+_GOOD = ["200", "ok", "success", "false", "0"]
+
+
 def parse_matchers(text: str) -> list[tuple[str, str, str]]:
     """``code=~"5..",route="/x"`` → [(code, =~, 5..), (route, =, /x)] (PromQL string escapes undone)."""
     text = text.strip().strip("{}")
@@ -54,11 +57,20 @@ def _satisfies(value: str, op: str, want: str) -> bool:
     return matched if op == "=~" else not matched
 
 
+def _guess(regex: str) -> str:
+    """A string a simple regular expression matches: ``/orders.*`` → ``/orders``, ``5..`` → ``500``."""
+    g = regex.split("|")[0]
+    g = g.replace("\\.", "\0").replace(".*", "").replace(".+", "0").replace(".", "0").replace("\0", ".")
+    return re.sub(r"[\^$()?]", "", g)
+
+
 def labels_matching(matchers: list[tuple[str, str, str]], negate_first: bool = False) -> dict[str, str]:
     """A concrete label set that satisfies ``matchers`` (or, with ``negate_first``, violates them all)."""
     out: dict[str, str] = {}
     for label, op, want in matchers:
-        candidates = ([want] if op == "=" and not negate_first else []) + _CANDIDATES
+        candidates = ([want] if op == "=" and not negate_first else []) + (_GOOD if negate_first else []) + _CANDIDATES
+        if op in ("=~", "!~"):
+            candidates = [_guess(want)] + candidates
         for value in candidates:
             if _satisfies(value, op, want) != negate_first:
                 out[label] = value

@@ -77,7 +77,7 @@ def queries(rs: RuleSet) -> list[tuple[str, str, list[tuple[str, str]], str, str
                     [(f"sum by (route) (rate({counter}{selector(job)}[{RATE}]))", "{{route}}")], "reqps", "timeseries"))
         if avail:
             out.append(("Requests (RED)", "Error ratio",
-                        [(f"sum(rate({counter}{selector(job, avail.errors)}[{RATE}]))\n/\n"
+                        [(f"(sum(rate({counter}{selector(job, avail.errors)}[{RATE}])) or vector(0))\n/\n"
                           f"sum(rate({counter}{selector(job)}[{RATE}]))", "errors")], "percentunit", "timeseries"))
     if histogram:
         if latency:

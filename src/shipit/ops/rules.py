@@ -135,7 +135,9 @@ def sli_expr(svc: ServiceConfig, slo: SLO, window: str) -> str:
     if slo.kind is SLOKind.availability:
         bad = selector(job, slo.selector, slo.errors)
         total = selector(job, slo.selector)
-        return (f"sum(rate({slo.metric}{bad}[{window}]))\n/\n"
+        # `or vector(0)`: with no failed request at all the error series does not exist yet, and the
+        # SLI must read 0 (perfect), not "no data".
+        return (f"(sum(rate({slo.metric}{bad}[{window}])) or vector(0))\n/\n"
                 f"sum(rate({slo.metric}{total}[{window}]))")
     good = selector(job, slo.selector, le_matcher(slo.threshold))
     total = selector(job, slo.selector)

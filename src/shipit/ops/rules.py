@@ -40,8 +40,7 @@ def kebab(name: str) -> str:
 
 def num(value: float) -> str:
     """A float as PromQL/Go print it, without binary noise (0.1 + 0.2 → 0.3)."""
-    text = repr(round(value, 12))
-    return text[:-2] if text.endswith(".0") else text
+    return f"{value:.12g}"
 
 
 def le_matcher(bound: float) -> str:
@@ -287,7 +286,7 @@ def saturation_alerts(svc: ServiceConfig) -> list[Alert]:
             severity="ticket",
             summary=f"{svc.name}: CPU above {pct} of its limit",
             description=(f"{{{{ $labels.instance }}}} uses {{{{ $value | humanizePercentage }}}} of its CPU limit "
-                         f"({res.cpu_limit}) over 5m; above {pct} requests slow down as the CPU is throttled."),
+                         f"({res.cpu_limit} CPU) over 5m; above {pct} requests slow down as the CPU is throttled."),
             meaning=f"An instance has used more than {pct} of its CPU limit ({res.cpu_limit}) for 10 minutes.",
             impact="Throttling raises latency; if all instances are busy the service needs more replicas.",
             checks=[f"sum by (instance) (rate({res.cpu_metric}{job}[5m]))"],

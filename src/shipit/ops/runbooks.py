@@ -119,9 +119,10 @@ def merge_fragments(markdown: str, topic: str, fragments: list[Fragment]) -> str
                     hint=f"sections of {topic}: " + ", ".join(known))
             idx, level, _ = found[0]
             at = next((j for j, lv, _ in headings if j > idx and lv <= level), len(lines))
-        block = ["", f"<!-- from {frag.path.as_posix()} -->", frag.body.rstrip("\n")]
-        if at < len(lines):
-            block.append("")
+        pending = inserts.get(at, [])
+        before = pending[-1] if pending else (lines[at - 1] if at else "")
+        block = ([""] if before.strip() else []) + [f"<!-- from {frag.path.as_posix()} -->", "", frag.body.rstrip("\n")]
+        block.append("")
         inserts.setdefault(at, []).extend(block)
     out: list[str] = []
     for i, line in enumerate(lines):
@@ -130,7 +131,7 @@ def merge_fragments(markdown: str, topic: str, fragments: list[Fragment]) -> str
         out.append(line)
     for at in sorted(inserts):
         out.extend(inserts[at])
-    return "\n".join(out) + "\n"
+    return "\n".join(out).rstrip("\n") + "\n"
 
 
 def _routing(svc: ServiceConfig) -> list[tuple[str, str]]:

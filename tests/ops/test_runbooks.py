@@ -133,3 +133,28 @@ def test_overridden_incidents_template_must_keep_alert_anchors(tmp_path):
     cfg = load_config(proj / "shipit.yaml")
     with pytest.raises(ShipitError, match="no section for alert"):
         generate(cfg.service, tmp_path / "out", proj)
+
+
+def test_mkdocs_strict_builds_the_runbooks_and_serves_every_alert_anchor(generated, tmp_path):
+    """The handoff site's setup (use_directory_urls: false, attr_list): links and anchors between
+    runbook pages validate in strict mode, and each runbook_url's page#anchor exists in the HTML."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    docs = tmp_path / "docs"
+    shutil.copytree(generated / "runbooks", docs / "runbooks")
+    (docs / "index.md").write_text("# Handoff\n")
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: handoff\nuse_directory_urls: false\nmarkdown_extensions: [attr_list, tables, toc]\n"
+        "validation: {links: {anchors: warn}}\n")
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert proc.returncode == 0, proc.stderr
+    rules = YAML(typ="safe").load((generated / "alerts/orders.rules.yml").read_text())
+    for rule in (r for g in rules["groups"] for r in g["rules"] if "alert" in r):
+        url = urlparse(rule["annotations"]["runbook_url"])
+        page = tmp_path / "site" / url.path.split("/orders/", 1)[1]
+        assert page.is_file(), page
+        assert f'id="{url.fragment}"' in page.read_text(), (rule["alert"], url.fragment)

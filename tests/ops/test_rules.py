@@ -113,12 +113,14 @@ def test_amtool_accepts_the_routes_and_routes_by_severity(generated):
     assert receivers["orders-ticket"]["email_configs"][0]["to"] == "payments@example.com"
 
 
-def test_small_service_through_the_cli(tmp_path):
-    """`shipit ops test` generates and checks a one-SLO service end to end."""
+@pytest.mark.parametrize("name", ["small.yaml", "variant.yaml"])
+def test_other_services_through_the_cli(name):
+    """`shipit ops test` generates and checks other shapes of service end to end (one SLO; an integer
+    latency threshold with a 99.95 objective, an equality error matcher and custom burn rates)."""
     require_tool("promtool", "amtool")
     from tests.conftest import run_shipit
-    from tests.ops.helpers import SMALL
+    from tests.ops.helpers import FIXTURES
 
-    proc = run_shipit("ops", "test", "-c", str(SMALL))
+    proc = run_shipit("ops", "test", "-c", str(FIXTURES / name))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count("passed") == 3

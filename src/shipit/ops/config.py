@@ -124,8 +124,8 @@ class SLO(Model):
     @classmethod
     def _objective(cls, v: float) -> float:
         if not 0 < v < 100:
-            raise ValueError(f"objective is a percentage strictly between 0 and 100, e.g. 99.9 "
-                             f"(got {v}; 100 would leave no error budget to alert on)")
+            raise PydanticCustomError("objective", "objective is a percentage strictly between 0 and 100, e.g. 99.9; "
+                                      "100 would leave no error budget to alert on")
         return v
 
     @field_validator("window")

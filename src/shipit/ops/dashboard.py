@@ -100,7 +100,7 @@ def queries(rs: RuleSet) -> list[tuple[str, str, list[tuple[str, str]], str, str
                     [(f"{sli_record(w)}{sel} / {budget}", w) for w in wins], "none", "timeseries"))
 
     res = svc.resources
-    out.append(("Saturation", f"CPU / limit ({res.cpu_limit})",
+    out.append(("Saturation", f"CPU / limit ({res.cpu_limit} CPU)",
                 [(f"sum by (instance) (rate({res.cpu_metric}{selector(job)}[{RATE}])) / {num(cpu_cores(res.cpu_limit))}",
                   "{{instance}}")], "percentunit", "timeseries"))
     out.append(("Saturation", f"Memory / limit ({res.memory_limit})",

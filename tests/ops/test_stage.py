@@ -56,3 +56,22 @@ def test_ops_generate_cli_writes_the_tree(tmp_path):
     assert proc.returncode == 0, proc.stderr
     written = sorted(p.relative_to(tmp_path / "ops").as_posix() for p in (tmp_path / "ops").rglob("*") if p.is_file())
     assert written == sorted(p[len("ops/"):] for p in EXPECTED)
+
+
+def test_release_without_promtool_warns_and_still_writes_the_files(make_project, tmp_path):
+    """promtool/amtool are optional: without them the stage says the files were not checked."""
+    import os
+    import shutil
+    import sys
+
+    from tests.conftest import shipit_env
+
+    proj = make_project(FULL.read_text())
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "git").symlink_to(shutil.which("git"))
+    env = shipit_env(PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{bin_dir}")
+    proc = run_shipit("release", "--version", "1.0.0", "--output", str(tmp_path / "rel"), cwd=proj, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "promtool is not installed" in proc.stderr and "amtool is not installed" in proc.stderr
+    assert (tmp_path / "rel/1.0.0/ops/alerts/orders.rules.yml").is_file()

@@ -7,6 +7,7 @@ from shipit.pipeline import Stage
 from shipit.stages.checksums import ChecksumsStage
 from shipit.stages.manifest import ManifestStage
 from shipit.stages.ops import OpsStage
+from shipit.stages.sign import SignStage
 
 
 def all_stages() -> list[Stage]:
@@ -15,6 +16,7 @@ def all_stages() -> list[Stage]:
         OpsStage(),
         ManifestStage(),
         ChecksumsStage(),
+        SignStage(),
     ]
 
 

@@ -104,9 +104,9 @@ def test_init_starter_service_section_validates_when_uncommented(tmp_path):
     text = render_init(proj)
     lines = text.split("\n")
     start = lines.index("# service:")
-    block = []
-    for ln in lines[start:]:
-        if not ln.startswith("# "):
+    block = [lines[start][2:]]
+    for ln in lines[start + 1:]:
+        if not ln.startswith("#   "):
             break
         block.append(ln[2:])
     (proj / "shipit.yaml").write_text(text + "\n" + "\n".join(block) + "\n")

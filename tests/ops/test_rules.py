@@ -124,3 +124,18 @@ def test_other_services_through_the_cli(name):
     proc = run_shipit("ops", "test", "-c", str(FIXTURES / name))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count("passed") == 3
+
+
+def test_ops_test_checks_an_existing_directory_and_fails_on_a_broken_file(tmp_path):
+    require_tool("promtool", "amtool")
+    from tests.conftest import run_shipit
+    from tests.ops.helpers import SMALL
+
+    out = tmp_path / "ops"
+    assert run_shipit("ops", "generate", "-c", str(SMALL), "-o", str(out)).returncode == 0
+    assert run_shipit("ops", "test", "-c", str(SMALL), "--dir", str(out)).returncode == 0
+    rules = out / "alerts/tiny.rules.yml"
+    rules.write_text(rules.read_text().replace("sum(rate(", "sum(rat(", 1))
+    proc = run_shipit("ops", "test", "-c", str(SMALL), "--dir", str(out))
+    assert proc.returncode == 1
+    assert "failed" in proc.stdout and "some ops checks failed" in proc.stderr

@@ -20,6 +20,7 @@ from ruamel.yaml.error import MarkedYAMLError
 from shipit.errors import ConfigError
 from shipit.ops.config import ServiceConfig
 from shipit.signing.config import SigningConfig
+from shipit.migrations.config import MigrationsConfig
 
 DEFAULT_CONFIG = "shipit.yaml"
 
@@ -46,6 +47,7 @@ class Config(Model):
     project: ProjectConfig
     service: ServiceConfig | None = Field(None, description="What operations needs: SLOs, alerts, runbooks (ops stage).")
     signing: SigningConfig | None = Field(None, description="Signatures, SLSA provenance and SBOM attestations.")
+    migrations: MigrationsConfig | None = Field(None, description="Alembic migrations: SQL, round trip, rollback.")
 
     # Set by load_config, not by the user.
     _path: Path | None = None

@@ -8,12 +8,14 @@ from shipit.stages.checksums import ChecksumsStage
 from shipit.stages.manifest import ManifestStage
 from shipit.stages.ops import OpsStage
 from shipit.stages.sign import SignStage
+from shipit.stages.migrations import MigrationsStage
 
 
 def all_stages() -> list[Stage]:
     """Every registered stage, in run order (a fresh instance per release)."""
     return [
         OpsStage(),
+        MigrationsStage(),
         ManifestStage(),
         ChecksumsStage(),
         SignStage(),

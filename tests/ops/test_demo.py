@@ -158,3 +158,20 @@ def test_prometheus_scraping_the_demo_answers_every_dashboard_query(prometheus, 
         time.sleep(1)
     assert groups and not unhealthy, unhealthy
     assert not empty, f"dashboard queries without data from the real service: {empty}"
+
+
+def test_demo_release_links_the_migrations_rollback_plan(tmp_path):
+    """migrations runs before ops, so the rollback runbook links the release's ROLLBACK.md (relative
+    to the runbook's own place in the release) and carries the demo's operator fragment."""
+    from shipit.stages import stage_names
+    from tests.conftest import run_shipit
+
+    skip = [s for s in stage_names() if s not in ("migrations", "ops", "manifest", "checksums")]
+    proc = run_shipit("release", "--version", "1.0.0", "-c", str(DEMO / "shipit.yaml"), "--output", str(tmp_path),
+                      *(["--skip", ",".join(skip)] if skip else []))
+    assert proc.returncode == 0, proc.stderr
+    runbook = tmp_path / "1.0.0/ops/runbooks/rollback.md"
+    text = runbook.read_text()
+    assert "[the migrations' rollback plan](../../migrations/ROLLBACK.md)" in text
+    assert (runbook.parent / "../../migrations/ROLLBACK.md").resolve().is_file()
+    assert "c3e5a7b90003" in text  # examples/orders-service/runbooks/migrations.md

@@ -33,7 +33,7 @@ class OpsStage(Stage):
                         for a in ctx.artifacts.filter(Kind.IMAGE) if a.extra.get("manifest_digest"))
         rollback = ctx.artifacts.get("migrations/ROLLBACK.md")
         facts = ReleaseFacts(version=ctx.version.text, previous_version=previous["version"] if previous else "",
-                             images=images, rollback_doc="../migrations/ROLLBACK.md" if rollback else "")
+                             images=images, rollback_doc="../../migrations/ROLLBACK.md" if rollback else "")
         out_dir = ctx.path("ops/.keep").parent
         files = generate(svc, out_dir, ctx.project_dir, facts)
         # The unit tests take tens of seconds (3-day windows); `shipit ops test` runs them, and so does

@@ -146,6 +146,10 @@ def init(directory, force) -> None:
             out_console.print(f"  detected {key.replace('_', ' ')}: {value if not isinstance(value, bool) else 'yes'}")
 
 
+from shipit.ops.cli import ops as ops_group  # noqa: E402
+
+main.add_command(ops_group)
+
 from shipit.signing.cli import COMMANDS as signing_commands  # noqa: E402
 
 for _cmd in signing_commands:

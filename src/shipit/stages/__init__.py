@@ -6,6 +6,7 @@ from __future__ import annotations
 from shipit.pipeline import Stage
 from shipit.stages.checksums import ChecksumsStage
 from shipit.stages.manifest import ManifestStage
+from shipit.stages.ops import OpsStage
 from shipit.stages.sign import SignStage
 from shipit.stages.migrations import MigrationsStage
 
@@ -14,6 +15,7 @@ def all_stages() -> list[Stage]:
     """Every registered stage, in run order (a fresh instance per release)."""
     return [
         MigrationsStage(),
+        OpsStage(),
         ManifestStage(),
         ChecksumsStage(),
         SignStage(),

@@ -142,5 +142,9 @@ def init(directory, force) -> None:
             out_console.print(f"  detected {key.replace('_', ' ')}: {value if not isinstance(value, bool) else 'yes'}")
 
 
+from shipit.pipelines.cli import pipeline as pipeline_group  # noqa: E402
+
+main.add_command(pipeline_group)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

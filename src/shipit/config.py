@@ -18,6 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from shipit.errors import ConfigError
+from shipit.pipelines.config import EnvironmentConfig, PipelineConfig
 
 DEFAULT_CONFIG = "shipit.yaml"
 
@@ -42,6 +43,9 @@ class Config(Model):
 
     schema_version: int = Field(1, ge=1, le=1, description="Version of this file's format.")
     project: ProjectConfig
+    pipeline: PipelineConfig | None = Field(None, description="CI/CD pipeline validation policy.")
+    environments: dict[str, EnvironmentConfig] | None = Field(
+        None, description="Deployment environments: variables, secrets (names only), feature flags.")
 
     # Set by load_config, not by the user.
     _path: Path | None = None

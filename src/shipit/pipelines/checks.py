@@ -36,6 +36,7 @@ class Report:
     workflows: list[Workflow]
     findings: list[Finding]
     zizmor: str = "not run"  # not run | ran | unavailable | failed: ...
+    zizmor_driver: dict = field(default_factory=dict)  # name/version/informationUri from zizmor's SARIF
 
     @property
     def counts(self) -> dict[str, int]:
@@ -126,7 +127,7 @@ def validate(project_dir: Path, policy: PipelineConfig | None = None, *, files: 
     if run_zizmor and gh_paths:
         from shipit.pipelines.zizmor import run as zizmor_run
 
-        zfindings, report.zizmor = zizmor_run(gh_paths, project_dir, policy.zizmor.min_severity,
+        zfindings, report.zizmor, report.zizmor_driver = zizmor_run(gh_paths, project_dir, policy.zizmor.min_severity,
                                               required=run_zizmor is True)
         findings += zfindings
     report.findings = sorted(_apply_severity(findings, policy), key=Finding.sort_key)
@@ -187,6 +188,8 @@ def _resolve_workflow_run(workflows: list[Workflow]) -> None:
         upstream = [names[str(n)] for n in spec.get("workflows") or [] if str(n) in names]
         for job in wf.jobs.values():
             cond = str(job.raw.get("if") or "")
+            if not job.needs:
+                job.after_workflow_run = True
             if not job.needs and CONCLUSION_OK.search(cond):
                 job.needs = [j.key for up in upstream for j in up.jobs.values()]
 
@@ -233,8 +236,9 @@ def _gates(jobs: dict[str, Job], policy: PipelineConfig) -> list[Finding]:
                 hint = (f"add `needs: [{', '.join(providers)}]` to '{job.id}'" if providers and job.platform == "github"
                         else f"make '{job.id}' need {', '.join(providers)} (needs:, or a later stage)" if providers
                         else f"add a {need} job ({TOOLS_HINT[need]}) and make '{job.id}' depend on it")
-                if job.platform == "github" and job.raw.get("if") is None and "workflow_run" in str(job.text):
-                    hint += "; a workflow_run job must check github.event.workflow_run.conclusion == 'success'"
+                if job.after_workflow_run and not before:
+                    hint += ("; a workflow_run job runs after the upstream workflow only if it checks "
+                             "`if: github.event.workflow_run.conclusion == 'success'`")
                 out.append(Finding("gate-order", "error", job.file, job.line,
                                    f"{gated} job '{job.id}' can run without a passing {need} job "
                                    f"(it depends on: {deps})", hint))

@@ -25,6 +25,11 @@ def validate_cmd(files, config, fmt, output, zizmor) -> None:
 
     Exits 1 when any error-level finding remains after the policy's severity overrides.
     """
+    import sys
+
+    # jsonschema imports rfc3987_syntax when present, which builds an Earley parser at import time (~5 s
+    # here). The workflow schemas use no IRI formats, and nothing else runs in this process: skip it.
+    sys.modules.setdefault("rfc3987_syntax", None)
     from shipit.errors import ShipitError
     from shipit.files import write_text
     from shipit.pipelines.project import load_policy, validate_files

@@ -120,7 +120,8 @@ def _permission_findings(wf: Workflow, policy: PipelineConfig) -> list[Finding]:
                 out.append(Finding(
                     "id-token-write", "error", wf.file, line_of(perms, "id-token") or line,
                     f"{scope} grants `id-token: write` to "
-                    + ", ".join(f"'{j.id}'" for j in offenders) + f", which does no {'/'.join(sorted(allowed))}",
+                    + ", ".join(f"'{j.id}'" for j in offenders)
+                    + f", which is not a {' or '.join(sorted(allowed))} job",
                     "request id-token: write only in the job that signs (OIDC tokens can impersonate the workflow)"))
 
     top = data.get("permissions") if isinstance(data, dict) else None

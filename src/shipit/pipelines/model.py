@@ -66,6 +66,7 @@ class Job:
     uses_workflow: str = ""  # GitHub reusable workflow the job calls
     stage: str = ""  # GitLab stage
     synthetic: bool = False  # created from a GitLab include template
+    after_workflow_run: bool = False  # root job of an `on: workflow_run` workflow
     checked: bool = True  # False for jobs of a workflow that only runs when called (gated at the call site)
     raw: Any = None
 

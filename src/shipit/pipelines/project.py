@@ -24,7 +24,7 @@ def load_policy(config_path: Path, *, required: bool = False) -> Policy:
 
     config_path = Path(config_path)
     if not config_path.is_file() and not required:
-        return Policy(Path.cwd(), PipelineConfig(), None)
+        return Policy(config_path.resolve().parent, PipelineConfig(), None)
     cfg = load_config(config_path)
     return Policy(cfg.project_dir, cfg.pipeline or PipelineConfig(), cfg.environments, cfg.project.name)
 

@@ -72,8 +72,9 @@ def to_sarif_dict(report: Report) -> dict[str, Any]:
     runs = [_run("shipit", __version__, None, ours, report.files)]
     theirs = [f for f in report.findings if f.source == "zizmor"]
     if report.zizmor == "ran" or theirs:
-        runs.append(_run("zizmor", "", "https://docs.zizmor.sh/", theirs,
-                         [wf.file for wf in report.workflows if wf.platform == "github"]))
+        run = _run("zizmor", "", None, theirs, [wf.file for wf in report.workflows if wf.platform == "github"])
+        run["tool"]["driver"].update(report.zizmor_driver)
+        runs.append(run)
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}
 
 

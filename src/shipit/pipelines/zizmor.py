@@ -15,14 +15,15 @@ EXIT_OK = {0, 10, 11, 12, 13, 14}  # 1x = findings of some severity (zizmor's do
 
 
 def run(paths: list[Path], project_dir: Path, min_severity: str = "low", *,
-        required: bool = False) -> tuple[list[Finding], str]:
-    """(findings, status). ``required``: a missing zizmor is an error rather than a skipped check."""
+        required: bool = False) -> tuple[list[Finding], str, dict]:
+    """(findings, status, tool driver facts). ``required``: a missing zizmor is an error rather than a
+    skipped check."""
     exe = shutil.which("zizmor")
     if exe is None:
         if required:
             raise ShipitError("pipeline.zizmor.enabled is true but zizmor is not installed",
                               hint="pip install zizmor, or set pipeline.zizmor.enabled: auto")
-        return [], "unavailable"
+        return [], "unavailable", {}
     rels = []
     for p in paths:
         try:
@@ -34,16 +35,21 @@ def run(paths: list[Path], project_dir: Path, min_severity: str = "low", *,
     try:
         proc = subprocess.run(cmd, cwd=project_dir, capture_output=True, text=True, timeout=300, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return [], f"failed: {exc}"
+        return [], f"failed: {exc}", {}
     if proc.returncode not in EXIT_OK:
         detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         return [Finding("zizmor/failed", "warning", rels[0], 0, f"zizmor exited {proc.returncode}: {detail}",
-                        "run zizmor --offline on the workflows by hand to see why")], f"failed: exit {proc.returncode}"
+                        "run zizmor --offline on the workflows by hand to see why")], f"failed: exit {proc.returncode}", {}
     try:
         sarif = json.loads(proc.stdout)
     except json.JSONDecodeError as exc:
-        return [], f"failed: unreadable SARIF ({exc})"
-    return parse_sarif(sarif), "ran"
+        return [], f"failed: unreadable SARIF ({exc})", {}
+    findings = parse_sarif(sarif)
+    for f in findings:  # zizmor reports paths relative to the enclosing git repository
+        f.file = next((r for r in rels if f.file == r or f.file.endswith("/" + r)), f.file)
+    driver = (sarif.get("runs") or [{}])[0].get("tool", {}).get("driver", {})
+    facts = {k: driver[k] for k in ("name", "version", "semanticVersion", "informationUri") if k in driver}
+    return findings, "ran", facts
 
 
 def parse_sarif(sarif: dict) -> list[Finding]:

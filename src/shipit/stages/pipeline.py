@@ -47,7 +47,7 @@ class PipelineStage(Stage):
                 ctx.log(f"{f.where}: {f.severity}: [{f.rule}] {f.message}")
         if not report.ok:
             errors = [f for f in report.findings if f.severity == "error"]
-            shown = "\n  ".join(f"{f.where}: [{f.rule}] {f.message}" for f in errors[:10])
+            shown = "\n  ".join(f"{f.where}: {f.rule}: {f.message}" for f in errors[:10])  # no [..]: rich markup
             more = f"\n  ... and {len(errors) - 10} more (see pipeline/report.md)" if len(errors) > 10 else ""
             raise ShipitError(f"CI/CD pipeline has {len(errors)} error-level finding(s):\n  {shown}{more}",
                               hint="fix them, or downgrade a rule in shipit.yaml pipeline.severity "

@@ -154,3 +154,20 @@ def test_zizmor_findings_are_merged():
     # shipit's own findings are all still there
     ours = [f for f in report.findings if f.source == "shipit"]
     assert len(ours) == len(json.loads((FIXTURES / "dangerous" / "expected.json").read_text()))
+
+
+def test_jobs_that_run_when_their_gates_failed_are_flagged(tmp_path):
+    wf = tmp_path / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    (wf / "ci.yml").write_text(
+        "on: push\npermissions: {contents: read}\njobs:\n"
+        "  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest && bandit -r . && pip-audit\n"
+        "  deploy:\n    needs: test\n    if: ${{ always() }}\n    runs-on: ubuntu-latest\n    environment: staging\n"
+        "    steps:\n      - run: helm upgrade --install a ./c\n")
+    (tmp_path / ".gitlab-ci.yml").write_text(
+        "test:\n  stage: test\n  script: [pytest, bandit -r src, pip-audit]\n"
+        "deploy:\n  stage: deploy\n  environment: staging\n  script: [helm upgrade --install a ./c]\n"
+        "  rules:\n    - when: always\n")
+    report = validate(tmp_path, PipelineConfig(required=["test"]), zizmor=False)
+    assert {(f.rule, f.file, f.line) for f in report.findings} == {
+        ("gate-bypass", ".github/workflows/ci.yml", 10), ("gate-bypass", ".gitlab-ci.yml", 8)}

@@ -139,3 +139,18 @@ def test_release_fails_on_error_findings_and_leaves_nothing(tmp_path):
     assert "gate-soft-fail" in proc.stderr and "pipeline" in proc.stderr
     assert not (out / "1.0.0").exists()
     assert [p.name for p in out.iterdir() if not p.name.startswith(".locks")] == []
+
+
+def test_init_starter_sections_validate_when_uncommented(tmp_path):
+    from shipit.commands.init import render_init
+    from shipit.config import load_config
+
+    (tmp_path / ".gitlab-ci.yml").write_text("test:\n  script: [pytest]\n")
+    text = render_init(tmp_path)
+    assert "\npipeline:\n" in text
+    lines = [ln[2:] if ln.startswith("# ") and ("environments:" in ln or ln.startswith("#  ")) else ln
+             for ln in text.splitlines()]
+    (tmp_path / "shipit.yaml").write_text("\n".join(lines) + "\n")
+    cfg = load_config(tmp_path / "shipit.yaml")
+    assert cfg.pipeline.gates["deploy"] == ["test", "sast", "dependency-scan"]
+    assert cfg.environments["production"].protected and cfg.environments["staging"].secrets == ["DATABASE_URL"]

@@ -220,6 +220,12 @@ def _gates(jobs: dict[str, Job], policy: PipelineConfig) -> list[Finding]:
     for job in jobs.values():
         if not job.checked:
             continue
+        if job.runs_on_failure and job.categories & set(policy.gates) and job.needs:
+            out.append(Finding("gate-bypass", "error", job.file, job.runs_on_failure_line or job.line,
+                               f"job '{job.id}' ({', '.join(sorted(job.categories & set(policy.gates)))}) has "
+                               f"`{job.runs_on_failure}`, so it runs even when the jobs it depends on failed",
+                               "drop that condition (or use `success()`-based conditions) on release and deploy "
+                               "jobs"))
         for gated in sorted(job.categories & set(policy.gates)):
             before = _ancestors(job, jobs)
             for need in policy.gates[gated]:

@@ -13,6 +13,7 @@ from shipit.pipelines.recognise import Recogniser, job_name_categories, step_cat
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 SECRET_EXPR = re.compile(r"\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 ECHO_RE = re.compile(r"\b(echo|printf|cat|tee|print)\b")
+ALWAYS_RE = re.compile(r"\b(always|failure)\(\)|!\s*cancelled\(\)")
 PR_HEAD_RE = re.compile(r"github\.event\.pull_request\.head\.|github\.head_ref|refs/pull/")
 
 
@@ -53,6 +54,9 @@ def parse(wf: Workflow, recognisers: dict[str, Recogniser]) -> None:
         needs = spec.get("needs")
         needs = [needs] if isinstance(needs, str) else list(needs or []) if isinstance(needs, list) else []
         job.needs = [f"{wf.file}#{n}" for n in needs]
+        cond = str(spec.get("if") or "")
+        if ALWAYS_RE.search(cond):
+            job.runs_on_failure, job.runs_on_failure_line = f"if: {cond}", line_of(spec, "if")
         if spec.get("continue-on-error") is True:
             job.soft_fail, job.soft_fail_line = True, line_of(spec, "continue-on-error")
         env = spec.get("environment")

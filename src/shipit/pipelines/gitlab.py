@@ -136,6 +136,10 @@ def parse(wf: Workflow, recognisers: dict[str, Recogniser]) -> None:
         step.categories = step_categories(recognisers, image, script)
         job.steps = [step]
         job.categories = set(step.categories) | job_name_categories(recognisers, name)
+        whens = [spec.get("when")] + [r.get("when") for r in spec.get("rules") or [] if isinstance(r, dict)]
+        if "always" in whens or "on_failure" in whens:
+            job.runs_on_failure = "when: always" if "always" in whens else "when: on_failure"
+            job.runs_on_failure_line = line_of(raw, "when") or line_of(raw, "rules") or job.line
         allow = spec.get("allow_failure")
         if allow is True or isinstance(allow, dict):
             owner = raw if "allow_failure" in raw else None

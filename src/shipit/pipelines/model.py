@@ -66,6 +66,8 @@ class Job:
     uses_workflow: str = ""  # GitHub reusable workflow the job calls
     stage: str = ""  # GitLab stage
     synthetic: bool = False  # created from a GitLab include template
+    runs_on_failure: str = ""  # the condition that makes it run when its needs failed (if: always(), when: always)
+    runs_on_failure_line: int = 0
     after_workflow_run: bool = False  # root job of an `on: workflow_run` workflow
     checked: bool = True  # False for jobs of a workflow that only runs when called (gated at the call site)
     raw: Any = None
@@ -97,6 +99,7 @@ RULES: dict[str, tuple[str, str]] = {
     "schema": ("error", "The workflow does not match the platform's JSON Schema."),
     "required-category": ("error", "A required kind of job (tests, a security scan, ...) is missing."),
     "gate-order": ("error", "A release or deploy job can run without its required gates passing first."),
+    "gate-bypass": ("error", "A release or deploy job runs even when the jobs it depends on failed."),
     "gate-soft-fail": ("error", "A gate job or step may fail without failing the pipeline."),
     "unpinned-action": ("error", "An action is referenced by a movable tag or branch instead of a commit SHA."),
     "unpinned-image": ("warning", "A container image is referenced by tag instead of digest."),

@@ -37,6 +37,7 @@ class Report:
     findings: list[Finding]
     zizmor: str = "not run"  # not run | ran | unavailable | failed: ...
     zizmor_driver: dict = field(default_factory=dict)  # name/version/informationUri from zizmor's SARIF
+    gates: list[dict] = field(default_factory=list)  # per gated job: which jobs satisfy each required gate
 
     @property
     def counts(self) -> dict[str, int]:
@@ -57,6 +58,7 @@ class Report:
             "summary": self.counts,
             "zizmor": self.zizmor,
             "findings": [f.as_dict() for f in self.findings],
+            "gates": self.gates,
             "jobs": [{"file": j.file, "id": j.id, "line": j.line, "categories": sorted(j.categories),
                       "needs": sorted(n.split("#", 1)[1] if n.startswith(j.file + "#") else n for n in j.needs),
                       "environment": j.environment or None, "soft_fail": j.soft_fail}
@@ -122,6 +124,7 @@ def validate(project_dir: Path, policy: PipelineConfig | None = None, *, files: 
         findings += _soft_fail(jobs, policy)
         findings += _environments(jobs, policy, environments)
     report = Report(project_dir, [wf.file for wf in workflows], workflows, [])
+    report.gates = gate_evidence(jobs, policy) if parsed else []
     run_zizmor = policy.zizmor.enabled if zizmor is None else zizmor
     gh_paths = [wf.path for wf in parsed if wf.platform == "github"]
     if run_zizmor and gh_paths:
@@ -251,6 +254,22 @@ def _gates(jobs: dict[str, Job], policy: PipelineConfig) -> list[Finding]:
     return out
 
 
+def gate_evidence(jobs: dict[str, Job], policy: PipelineConfig) -> list[dict]:
+    """For the report: each release/deploy job and, per required gate, the jobs that provide it."""
+    out = []
+    for job in jobs.values():
+        gated = sorted(job.categories & set(policy.gates))
+        if not gated or not job.checked:
+            continue
+        before = _ancestors(job, jobs)
+        needs = sorted({n for g in gated for n in policy.gates[g] if n not in gated})
+        out.append({"file": job.file, "job": job.id, "categories": gated,
+                    "gates": {n: sorted(a.id for a in before if n in a.categories)
+                              + (["(same job)"] if any(n in s.categories for s in job.steps) else [])
+                              for n in needs}})
+    return out
+
+
 def _soft_fail(jobs: dict[str, Job], policy: PipelineConfig) -> list[Finding]:
     gate_cats = {c for needs in policy.gates.values() for c in needs}
     out = []
@@ -313,8 +332,10 @@ def _environments(jobs: dict[str, Job], policy: PipelineConfig,
                                "which is not marked protected",
                                "set required reviewers / protected branches for it in the CI platform, then "
                                f"environments.{job.environment}.protected: true in shipit.yaml"))
+        # GitHub hands environment secrets only to `${{ secrets.NAME }}` expressions; GitLab injects the
+        # environment's (protected) variables into every job that declares the environment.
         missing = [s for s in env.secrets if not re.search(rf"\b{re.escape(s)}\b", job.text)]
-        if missing:
+        if missing and job.platform == "github":
             out.append(Finding("deploy-secret-missing", "error", job.file, job.line,
                                f"deploy job '{job.id}' does not reference secret(s) {', '.join(missing)} that "
                                f"environment '{job.environment}' needs",

@@ -176,6 +176,17 @@ def check(wf: Workflow, policy: PipelineConfig, secret_names: set[str]) -> list[
     return out
 
 
+def prints_to_log(line: str) -> bool:
+    """``echo $X | cmd --password-stdin`` and ``printf ... > file`` hand the value to a program or file
+    (the recommended way); only output left on stdout (or sent to the step summary) reaches the log."""
+    m = ECHO_RE.search(line)
+    rest = line[m.end():] if m else line
+    rest = re.sub(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"", "''", rest)  # quoted text cannot pipe or redirect
+    if "GITHUB_STEP_SUMMARY" in rest:
+        return True
+    return not re.search(r"\||(?<![0-9&])>|&>", rest)
+
+
 def _echo_findings(step: Step, job: Job, wf: Workflow, secret_names: set[str], label: str) -> list[Finding]:
     if not step.run:
         return []
@@ -188,7 +199,7 @@ def _echo_findings(step: Step, job: Job, wf: Workflow, secret_names: set[str], l
     base = run_line + (1 if isinstance(step.raw.get("run"), str) and "\n" in step.raw["run"] else 0)
     out = []
     for offset, text in enumerate(step.run.splitlines()):
-        if not ECHO_RE.search(text):
+        if not ECHO_RE.search(text) or not prints_to_log(text):
             continue
         leaked = SECRET_EXPR.findall(text) + [v for v in sorted(secret_vars)
                                               if re.search(rf"\$\{{?{re.escape(v)}\b", text)]

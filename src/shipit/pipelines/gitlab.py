@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from shipit.pipelines.config import PipelineConfig
+from shipit.pipelines.github import prints_to_log
 from shipit.pipelines.loader import line_of
 from shipit.pipelines.model import Finding, Job, Step, Workflow
 from shipit.pipelines.recognise import Recogniser, job_name_categories, step_categories
@@ -203,7 +204,7 @@ def check(wf: Workflow, policy: PipelineConfig, secret_names: set[str]) -> list[
         script = raw.get("script")
         items = script if isinstance(script, list) else [script] if isinstance(script, str) else []
         for i, cmd in enumerate(items):
-            if not isinstance(cmd, str) or not ECHO_RE.search(cmd):
+            if not isinstance(cmd, str) or not ECHO_RE.search(cmd) or not prints_to_log(cmd):
                 continue
             names = set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", cmd))
             leaked = sorted(n for n in names if n in secret_names or SECRETY.search(n))

@@ -59,9 +59,10 @@ BUILTIN: dict[str, dict[str, list[str]]] = {
     "release": {
         "jobs": [r"^(release|publish)\b"],
         "uses": [r"^softprops/action-gh-release$", r"^pypa/gh-action-pypi-publish$", r"^docker/build-push-action$",
-                 r"^goreleaser/goreleaser-action$"],
+                 r"^goreleaser/goreleaser-action$", r"(^|/)kaniko-project/executor\b"],
         "run": [r"\bshipit release\b", r"\bgh release create\b", r"\btwine upload\b", r"\b(docker|podman) push\b",
-                r"\bskopeo copy\b", r"\bnpm publish\b", r"\brelease-cli\b"],
+                r"\bskopeo copy\b", r"\bnpm publish\b", r"\brelease-cli\b", r"/kaniko/executor\b.*--destination",
+                r"\bbuildah push\b", r"\bcrane push\b"],
     },
     "deploy": {
         "jobs": [r"^deploy\b", r"\bdeploy$"],

@@ -101,6 +101,14 @@ def to_markdown(report: Report, title: str = "CI/CD pipeline validation") -> str
                 for f in report.findings]
     else:
         out.append("No findings.")
+    if report.gates:
+        cats = sorted({c for g in report.gates for c in g["gates"]})
+        out += ["", "## Gates", "", "Each release/deploy job and the jobs that must pass before it runs.", "",
+                "| file | job | " + " | ".join(cats) + " |", "| --- | --- | " + " | ".join("---" for _ in cats) + " |"]
+        for g in report.gates:
+            cells = [", ".join(g["gates"][c]) or "**missing**" if c in g["gates"] else "n/a" for c in cats]
+            out.append(f"| `{g['file']}` | {g['job']} ({', '.join(g['categories'])}) | " + " | ".join(
+                _cell(c) for c in cells) + " |")
     out += ["", "## Jobs", "", "| file | job | categories | needs (direct) | environment |",
             "| --- | --- | --- | --- | --- |"]
     for j in report.jobs():

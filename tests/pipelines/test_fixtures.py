@@ -174,3 +174,19 @@ def test_jobs_that_run_when_their_gates_failed_are_flagged(tmp_path):
     report = validate(tmp_path, PipelineConfig(required=["test"]), zizmor=False)
     assert {(f.rule, f.file, f.line) for f in report.findings} == {
         ("gate-bypass", ".github/workflows/ci.yml", 10), ("gate-bypass", ".gitlab-ci.yml", 8)}
+
+
+def test_gitlab_local_includes_are_part_of_the_pipeline(tmp_path):
+    (tmp_path / "ci").mkdir()
+    (tmp_path / ".gitlab-ci.yml").write_text(
+        "stages: [test, deploy]\ninclude:\n  - local: /ci/checks.yml\n  - local: ci/missing.yml\n"
+        "deploy:\n  stage: deploy\n  environment: staging\n  script: [helm upgrade --install a ./c]\n")
+    (tmp_path / "ci" / "checks.yml").write_text(
+        "test:\n  stage: test\n  image: python:3.12\n  script:\n    - pytest\n    - bandit -r src\n"
+        "    - pip-audit\n    - echo $API_TOKEN\n")
+    report = validate(tmp_path, PipelineConfig(required=["test"]), zizmor=False)
+    assert {(f.rule, f.file, f.line) for f in report.findings} == {
+        ("include-missing", ".gitlab-ci.yml", 2), ("unpinned-image", "ci/checks.yml", 3),
+        ("secret-echo", "ci/checks.yml", 8)}
+    deploy = next(j for j in report.jobs() if j.id == "deploy")
+    assert deploy.needs == ["ci/checks.yml#test"]

@@ -110,7 +110,8 @@ def validate(project_dir: Path, policy: PipelineConfig | None = None, *, files: 
         wf = _load(Path(path), project_dir, findings)
         if wf is not None:
             workflows.append(wf)
-    parsed = [wf for wf in workflows if wf.data is not None]
+    _resolve_gitlab_includes(workflows, project_dir, findings)
+    parsed = [wf for wf in workflows if wf.data is not None and not wf.included]
     for wf in parsed:
         (github if wf.platform == "github" else gitlab).parse(wf, recognisers)
     _resolve_reusable(parsed, project_dir, recognisers, findings)
@@ -153,6 +154,40 @@ def _load(path: Path, project_dir: Path, findings: list[Finding]) -> Workflow | 
     if not isinstance(data, dict):
         wf.data = None
     return wf
+
+
+def _resolve_gitlab_includes(workflows: list[Workflow], project_dir: Path, findings: list[Finding]) -> None:
+    """Attach ``include: local:`` files to the pipeline that includes them (loading them if needed)."""
+    by_path = {wf.path: wf for wf in workflows}
+    for wf in list(workflows):
+        if wf.platform != "gitlab" or wf.data is None or wf.included:
+            continue
+        for pattern in gitlab.local_includes(wf.data):
+            matches = sorted(project_dir.glob(pattern)) if any(c in pattern for c in "*?[") else \
+                [project_dir / pattern]
+            for path in matches:
+                path = path.resolve()
+                if not path.is_file():
+                    findings.append(Finding("include-missing", "error", wf.file, _include_line(wf.data),
+                                            f"include: local file '{pattern}' does not exist",
+                                            "fix the path (relative to the repository root)"))
+                    continue
+                inc = by_path.get(path)
+                if inc is None:
+                    inc = _load(path, project_dir, findings)
+                    if inc is None:
+                        continue
+                    inc.platform = "gitlab"
+                    workflows.append(inc)
+                    by_path[path] = inc
+                inc.included = True
+                wf.includes.append(inc)
+
+
+def _include_line(data: Any) -> int:
+    from shipit.pipelines.loader import line_of
+
+    return line_of(data, "include") if isinstance(data, dict) and "include" in data else 1
 
 
 def _resolve_reusable(workflows: list[Workflow], project_dir: Path, recognisers, findings: list[Finding]) -> None:

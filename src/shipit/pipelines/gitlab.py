@@ -96,17 +96,36 @@ def includes(data: dict) -> list[tuple[str, int]]:
     return out
 
 
+def local_includes(data: Any) -> list[str]:
+    """Paths of ``include: local:`` files (and plain-string includes that are not URLs)."""
+    inc = data.get("include") if isinstance(data, dict) else None
+    items = inc if isinstance(inc, list) else [inc] if inc else []
+    out = []
+    for item in items:
+        path = item.get("local") if isinstance(item, dict) else item if isinstance(item, str) else None
+        if isinstance(path, str) and "://" not in path:
+            out.append(path.lstrip("/"))
+    return out
+
+
 def parse(wf: Workflow, recognisers: dict[str, Recogniser]) -> None:
-    data = wf.data
-    if not isinstance(data, dict):
+    if not isinstance(wf.data, dict):
         return
+    # Local includes are merged first; the including file's keys win (GitLab's merge order).
+    sources = [(inc.file, inc.data) for inc in wf.includes if isinstance(inc.data, dict)] + [(wf.file, wf.data)]
+    data: dict = {}
+    origin: dict[str, tuple[str, Any]] = {}
+    for file, tree in sources:
+        for key, value in tree.items():
+            data[str(key)] = value
+            origin[str(key)] = (file, tree)
     stages = stages_of(data)
     default = dict(data.get("default") or {}) if isinstance(data.get("default"), dict) else {}
     for key in INHERITED:  # old-style top-level defaults
         if key in data and key not in default:
             default[key] = data[key]
 
-    for template, line in includes(data):
+    for template, line in includes(wf.data):
         job_id = TEMPLATE_JOBS.get(template)
         if not job_id:
             continue
@@ -130,7 +149,8 @@ def parse(wf: Workflow, recognisers: dict[str, Recogniser]) -> None:
                     spec[key] = default[key]
         if name in wf.jobs:  # a user job overriding a template job of the same name
             del wf.jobs[name]
-        job = Job("gitlab", wf.file, name, line_of(data, name), raw=raw, stage=str(spec.get("stage") or "test"))
+        file, tree = origin[name]
+        job = Job("gitlab", file, name, line_of(tree, name), raw=raw, stage=str(spec.get("stage") or "test"))
         script = "\n".join(_lines(spec.get("before_script")) + _lines(spec.get("script")))
         image = _image_name(spec.get("image"))
         step = Step(0, line_of(raw, "script") or job.line, uses=image, run=script, raw=raw)
@@ -169,7 +189,7 @@ def parse(wf: Workflow, recognisers: dict[str, Recogniser]) -> None:
                         names.append(str(n["job"]))
                 else:
                     names.append(str(n))
-            job.needs = [f"{wf.file}#{n}" for n in names if n in wf.jobs]
+            job.needs = [wf.jobs[n].key for n in names if n in wf.jobs]
         else:
             mine = order.get(job.stage, len(order))
             job.needs = [other.key for other in wf.jobs.values() if order.get(other.stage, len(order)) < mine]
@@ -178,13 +198,13 @@ def parse(wf: Workflow, recognisers: dict[str, Recogniser]) -> None:
 def check(wf: Workflow, policy: PipelineConfig, secret_names: set[str]) -> list[Finding]:
     out: list[Finding] = []
     data = wf.data if isinstance(wf.data, dict) else {}
-    reported: set[int] = set()
+    reported: set[tuple[str, int]] = set()
 
-    def image_finding(image: Any, line: int, who: str) -> None:
+    def image_finding(image: Any, line: int, who: str, file: str = wf.file) -> None:
         name = _image_name(image)
-        if name and "@sha256:" not in name and "$" not in name and line not in reported:
-            reported.add(line)
-            out.append(Finding("unpinned-image", "warning", wf.file, line,
+        if name and "@sha256:" not in name and "$" not in name and (file, line) not in reported:
+            reported.add((file, line))
+            out.append(Finding("unpinned-image", "warning", file, line,
                                f"{who} uses image '{name}' by tag, not by digest",
                                "pin it as IMAGE@sha256:<digest> so a re-pushed tag cannot change what runs"))
 
@@ -197,9 +217,9 @@ def check(wf: Workflow, policy: PipelineConfig, secret_names: set[str]) -> list[
             continue
         raw = job.raw["__raw__"]
         if raw.get("image"):
-            image_finding(raw["image"], line_of(raw, "image"), f"job '{job.id}'")
+            image_finding(raw["image"], line_of(raw, "image"), f"job '{job.id}'", job.file)
         for i, svc in enumerate(raw.get("services") or []):
-            image_finding(svc, line_of(raw["services"], i), f"service of job '{job.id}'")
+            image_finding(svc, line_of(raw["services"], i), f"service of job '{job.id}'", job.file)
         # secrets echoed in scripts
         script = raw.get("script")
         items = script if isinstance(script, list) else [script] if isinstance(script, str) else []
@@ -210,7 +230,7 @@ def check(wf: Workflow, policy: PipelineConfig, secret_names: set[str]) -> list[
             leaked = sorted(n for n in names if n in secret_names or SECRETY.search(n))
             if leaked:
                 line = line_of(script, i) if isinstance(script, list) else line_of(raw, "script")
-                out.append(Finding("secret-echo", "error", wf.file, line,
+                out.append(Finding("secret-echo", "error", job.file, line,
                                    f"job '{job.id}' prints secret variable {', '.join(leaked)} to the job log",
                                    "never echo secrets; mark the variable masked and pass it only to the program "
                                    "that needs it"))

@@ -90,13 +90,15 @@ class Workflow:
     data: Any = None  # ruamel round-trip tree
     jobs: dict[str, Job] = field(default_factory=dict)
     triggers: dict[str, Any] = field(default_factory=dict)
-    valid: bool = True  # parsed (YAML) — schema errors still leave it analysable
+    includes: list[Workflow] = field(default_factory=list)  # GitLab `include: local:` files
+    included: bool = False  # this file is included by another (its jobs belong to that pipeline)
 
 
 #: Every rule shipit reports: id → (default severity, one-line description).
 RULES: dict[str, tuple[str, str]] = {
     "yaml-syntax": ("error", "The workflow file is not valid YAML."),
     "schema": ("error", "The workflow does not match the platform's JSON Schema."),
+    "include-missing": ("error", "A GitLab `include: local:` file does not exist."),
     "required-category": ("error", "A required kind of job (tests, a security scan, ...) is missing."),
     "gate-order": ("error", "A release or deploy job can run without its required gates passing first."),
     "gate-bypass": ("error", "A release or deploy job runs even when the jobs it depends on failed."),

@@ -190,3 +190,30 @@ def test_gitlab_local_includes_are_part_of_the_pipeline(tmp_path):
         ("secret-echo", "ci/checks.yml", 8)}
     deploy = next(j for j in report.jobs() if j.id == "deploy")
     assert deploy.needs == ["ci/checks.yml#test"]
+
+
+MALFORMED = {
+    ".github/workflows/ci.yml": [
+        "[]", "42", "", "jobs: []", "on: push\njobs:\n  a: 3", "on: push\njobs:\n  a:\n    steps: 5\n    needs: {x: 1}",
+        "on: push\njobs:\n  a:\n    runs-on: x\n    steps: [3, null, {uses: 7, with: 3}, {run: [1]}]\n"
+        "    permissions: 5\n    environment: [1]\n    container: {}\n    services: [1]",
+        "on: {workflow_run: 3}\njobs:\n  a:\n    uses: ./nope.yml\n    if: 3",
+    ],
+    ".gitlab-ci.yml": [
+        "[]", "stages: 3\ninclude: 5\na: {script: 3}",
+        "include: [{template: 3}, {local: 5}, 7]\nb:\n  extends: [c]\n  needs: [{pipeline: x}, 3]\n"
+        "  environment: {name: prod, action: stop}\n  script: x\nc:\n  extends: b\n  script: [[1, 2]]",
+        "a:\n  script: x\n  services: 5\n  environment: [1]\n  image: 5\n  needs: 3\n  when: [1]\n  rules: 4\n"
+        "b:\n  extends: 5\n  script: [x]\n  inherit: 3",
+    ],
+}
+
+
+@pytest.mark.parametrize("rel,text", [(rel, t) for rel, texts in MALFORMED.items() for t in texts])
+def test_malformed_files_give_findings_not_crashes(tmp_path, rel, text):
+    path = tmp_path / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    report = validate(tmp_path, PipelineConfig(), zizmor=False)
+    assert any(f.rule == "schema" and f.severity == "error" for f in report.findings)
+    assert not report.ok

@@ -112,8 +112,17 @@ def validate(project_dir: Path, policy: PipelineConfig | None = None, *, files: 
             workflows.append(wf)
     _resolve_gitlab_includes(workflows, project_dir, findings)
     parsed = [wf for wf in workflows if wf.data is not None and not wf.included]
-    for wf in parsed:
-        (github if wf.platform == "github" else gitlab).parse(wf, recognisers)
+    for wf in list(parsed):
+        try:
+            (github if wf.platform == "github" else gitlab).parse(wf, recognisers)
+        except (TypeError, AttributeError, KeyError, ValueError):
+            if not any(f.file == wf.file and f.rule == "schema" for f in findings):
+                raise  # a valid file must never break the analysis: that is a bug
+            # A schema-invalid file can have any shape; report the schema errors, skip the job graph.
+            findings.append(Finding("schema", "error", wf.file, 0, "the job graph of this file was not analysed "
+                                    "because of the schema errors above", "fix the schema errors first"))
+            wf.jobs = {}
+            parsed.remove(wf)
     _resolve_reusable(parsed, project_dir, recognisers, findings)
     _resolve_workflow_run(parsed)
     for wf in parsed:

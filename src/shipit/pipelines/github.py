@@ -62,14 +62,15 @@ def parse(wf: Workflow, recognisers: dict[str, Recogniser]) -> None:
         env = spec.get("environment")
         if isinstance(env, dict):
             env = env.get("name")
-        if env:
+        if isinstance(env, (str, int, float)) and str(env):
             job.environment, job.environment_line = str(env), line_of(spec, "environment")
         if isinstance(spec.get("uses"), str):
             job.uses_workflow = spec["uses"]
-        for i, st in enumerate(spec.get("steps") or []):
+        steps = spec.get("steps") if isinstance(spec.get("steps"), list) else []
+        for i, st in enumerate(steps):
             if not isinstance(st, dict):
                 continue
-            step = Step(i, line_of(spec["steps"], i), name=str(st.get("name") or ""),
+            step = Step(i, line_of(steps, i), name=str(st.get("name") or ""),
                         uses=str(st.get("uses") or ""), run=str(st.get("run") or ""),
                         with_=dict(st.get("with") or {}) if isinstance(st.get("with"), dict) else {}, raw=st)
             if st.get("continue-on-error") is True:
@@ -152,7 +153,8 @@ def check(wf: Workflow, policy: PipelineConfig, secret_names: set[str]) -> list[
             out += _pin_findings(job.uses_workflow, line_of(job.raw, "uses"), wf, policy, f"job '{job.id}'")
         container = job.raw.get("container")
         images = [(container, line_of(job.raw, "container"))] if container else []
-        for svc_name, svc in (job.raw.get("services") or {}).items():
+        services = job.raw.get("services") if isinstance(job.raw.get("services"), dict) else {}
+        for svc_name, svc in services.items():
             images.append((svc, line_of(job.raw["services"], svc_name)))
         for image, line in images:
             image = image.get("image") if isinstance(image, dict) else image

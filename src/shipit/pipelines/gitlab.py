@@ -48,7 +48,7 @@ def _resolve(name: str, data: dict, seen: tuple = ()) -> dict:
     if not isinstance(spec, dict) or name in seen:
         return {}
     parents = spec.get("extends")
-    parents = [parents] if isinstance(parents, str) else list(parents or [])
+    parents = [parents] if isinstance(parents, str) else list(parents) if isinstance(parents, list) else []
     merged: dict = {}
     for parent in parents:
         merged = _merge(merged, _resolve(str(parent), data, seen + (name,)))
@@ -157,7 +157,8 @@ def parse(wf: Workflow, recognisers: dict[str, Recogniser]) -> None:
         step.categories = step_categories(recognisers, image, script)
         job.steps = [step]
         job.categories = set(step.categories) | job_name_categories(recognisers, name)
-        whens = [spec.get("when")] + [r.get("when") for r in spec.get("rules") or [] if isinstance(r, dict)]
+        rules = spec.get("rules") if isinstance(spec.get("rules"), list) else []
+        whens = [spec.get("when")] + [r.get("when") for r in rules if isinstance(r, dict)]
         if "always" in whens or "on_failure" in whens:
             job.runs_on_failure = "when: always" if "always" in whens else "when: on_failure"
             job.runs_on_failure_line = line_of(raw, "when") or line_of(raw, "rules") or job.line
@@ -168,7 +169,7 @@ def parse(wf: Workflow, recognisers: dict[str, Recogniser]) -> None:
         env = spec.get("environment")
         action = env.get("action", "start") if isinstance(env, dict) else "start"
         env_name = env.get("name") if isinstance(env, dict) else env
-        if env_name and action not in NOT_DEPLOY_ACTIONS:
+        if isinstance(env_name, (str, int, float)) and str(env_name) and action not in NOT_DEPLOY_ACTIONS:
             job.environment = str(env_name)
             job.environment_line = line_of(raw, "environment") or job.line
             job.environment_tier = str(env.get("deployment_tier") or "") if isinstance(env, dict) else ""
@@ -218,7 +219,7 @@ def check(wf: Workflow, policy: PipelineConfig, secret_names: set[str]) -> list[
         raw = job.raw["__raw__"]
         if raw.get("image"):
             image_finding(raw["image"], line_of(raw, "image"), f"job '{job.id}'", job.file)
-        for i, svc in enumerate(raw.get("services") or []):
+        for i, svc in enumerate(raw.get("services") if isinstance(raw.get("services"), list) else []):
             image_finding(svc, line_of(raw["services"], i), f"service of job '{job.id}'", job.file)
         # secrets echoed in scripts
         script = raw.get("script")

@@ -54,7 +54,7 @@ def _run(tool: str, version: str, uri: str | None, findings: list[Finding], file
     results = []
     for f in findings:
         result: dict[str, Any] = {"ruleId": f.rule, "ruleIndex": index[f.rule], "level": f.severity,
-                                  "message": {"text": f.message + (f" Fix: {f.hint}" if f.hint else "")},
+                                  "message": {"text": f.message + (f". Fix: {f.hint}" if f.hint else "")},
                                   "locations": [_location(f)]}
         results.append(result)
     return {

@@ -217,3 +217,21 @@ def test_malformed_files_give_findings_not_crashes(tmp_path, rel, text):
     report = validate(tmp_path, PipelineConfig(), zizmor=False)
     assert any(f.rule == "schema" and f.severity == "error" for f in report.findings)
     assert not report.ok
+
+
+def test_called_workflows_are_gated_at_the_call_site(tmp_path):
+    wf = tmp_path / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    (wf / "ci.yml").write_text(
+        "on: push\npermissions: {contents: read}\njobs:\n"
+        "  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest && bandit -r . && pip-audit\n"
+        "  ship:\n    needs: test\n    uses: ./.github/workflows/deploy.yml\n"
+        "  ship-ungated:\n    uses: ./.github/workflows/deploy.yml\n")
+    (wf / "deploy.yml").write_text(
+        "on: workflow_call\njobs:\n  rollout:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: kubectl apply -f k8s/\n")
+    report = validate(tmp_path, PipelineConfig(required=["test"]), zizmor=False)
+    got = {(f.rule, f.file, f.line) for f in report.findings}
+    assert got == {("gate-order", ".github/workflows/ci.yml", 11),  # ship-ungated: test, sast, dependency-scan
+                   ("deploy-environment", ".github/workflows/deploy.yml", 3)}
+    assert len([f for f in report.findings if f.rule == "gate-order"]) == 3

@@ -349,8 +349,8 @@ def _environments(jobs: dict[str, Job], policy: PipelineConfig,
     out = []
     targeted = set()
     for job in jobs.values():
-        if "deploy" not in job.categories or not job.checked or job.synthetic:
-            continue
+        if "deploy" not in job.categories or job.synthetic:
+            continue  # (jobs of called workflows are checked here too: the environment is theirs)
         if not job.environment:
             if job.uses_workflow:
                 continue  # the called workflow's jobs declare it

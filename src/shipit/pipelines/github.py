@@ -137,7 +137,7 @@ def _permission_findings(wf: Workflow, policy: PipelineConfig) -> list[Finding]:
         perms = job.raw.get("permissions")
         if perms is not None:
             inspect(perms, line_of(job.raw, "permissions"), f"job '{job.id}'", [job])
-        elif top is None and not job.uses_workflow:
+        elif top is None and not job.uses_workflow and job.checked:  # called workflows get the caller's token
             out.append(Finding("permissions-missing", "warning", wf.file, job.line,
                                f"job '{job.id}' sets no `permissions:` and the workflow has none either, so the "
                                "GITHUB_TOKEN gets the repository default (possibly read-write)",

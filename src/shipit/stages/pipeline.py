@@ -19,6 +19,13 @@ class PipelineStage(Stage):
         return None if ctx.config.pipeline is not None else "no pipeline: section in shipit.yaml"
 
     def requirements(self, ctx):
+        from shipit.pipelines.checks import discover
+
+        try:
+            files = [p.relative_to(ctx.project_dir).as_posix() for p in discover(ctx.project_dir, ctx.config.pipeline)]
+        except ShipitError as exc:
+            files = [f"error: {exc.message}"]
+        ctx.facts.setdefault("check:pipeline", []).append("workflows: " + (", ".join(files) or "none found"))
         if ctx.config.pipeline.zizmor.enabled is False:
             return []
         return [Tool("zizmor", why="second opinion on GitHub workflows (zizmor --offline)",

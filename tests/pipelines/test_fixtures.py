@@ -235,3 +235,16 @@ def test_called_workflows_are_gated_at_the_call_site(tmp_path):
     assert got == {("gate-order", ".github/workflows/ci.yml", 11),  # ship-ungated: test, sast, dependency-scan
                    ("deploy-environment", ".github/workflows/deploy.yml", 3)}
     assert len([f for f in report.findings if f.rule == "gate-order"]) == 3
+
+
+def test_gitlab_security_templates_allow_failure_unless_overridden(tmp_path):
+    ci = tmp_path / ".gitlab-ci.yml"
+    base = ("include:\n  - template: Security/SAST.gitlab-ci.yml\n  - template: Jobs/Dependency-Scanning.gitlab-ci.yml\n"
+            "test:\n  stage: test\n  script: [pytest]\n"
+            "deploy:\n  stage: deploy\n  environment: staging\n  script: [helm upgrade --install a ./c]\n")
+    ci.write_text(base)
+    report = validate(tmp_path, PipelineConfig(required=["test"]), zizmor=False)
+    assert {(f.rule, f.line) for f in report.findings} == {("gate-soft-fail", 2), ("gate-soft-fail", 3)}
+    assert any("`.sast-analyzer: {allow_failure: false}`" in f.hint for f in report.findings)
+    ci.write_text(base + ".sast-analyzer:\n  allow_failure: false\n.ds-analyzer:\n  allow_failure: false\n")
+    assert validate(tmp_path, PipelineConfig(required=["test"]), zizmor=False).findings == []

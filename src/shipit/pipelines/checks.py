@@ -320,7 +320,12 @@ def _soft_fail(jobs: dict[str, Job], policy: PipelineConfig) -> list[Finding]:
     for job in jobs.values():
         cats = sorted(job.categories & gate_cats)
         word = "allow_failure: true" if job.platform == "gitlab" else "continue-on-error: true"
-        if job.soft_fail and cats:
+        if job.soft_fail and cats and job.soft_fail_note:
+            why, fix = job.soft_fail_note
+            out.append(Finding("gate-soft-fail", "error", job.file, job.soft_fail_line or job.line,
+                               f"gate '{job.id}' ({', '.join(cats)}) may fail without failing the pipeline: {why}",
+                               fix))
+        elif job.soft_fail and cats:
             out.append(Finding("gate-soft-fail", "error", job.file, job.soft_fail_line or job.line,
                                f"gate job '{job.id}' ({', '.join(cats)}) has `{word}`, so its failure does not "
                                "block the jobs that depend on it",

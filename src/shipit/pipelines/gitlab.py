@@ -20,16 +20,17 @@ NOT_DEPLOY_ACTIONS = {"stop", "prepare", "verify", "access"}
 SECRETY = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|CREDENTIALS)", re.IGNORECASE)
 ECHO_RE = re.compile(r"\b(echo|printf|cat|tee)\b")
 
-# Jobs that GitLab's security templates add, and the stage they run in.
+# Jobs that GitLab's security templates add (all in the `test` stage), and the hidden base job through
+# which the template sets `allow_failure: true` on its analyzer jobs (None: not checked).
 TEMPLATE_JOBS = {
-    "Security/SAST": "sast",
-    "Jobs/SAST": "sast",
-    "Security/Dependency-Scanning": "dependency_scanning",
-    "Jobs/Dependency-Scanning": "dependency_scanning",
-    "Security/Secret-Detection": "secret_detection",
-    "Jobs/Secret-Detection": "secret_detection",
-    "Security/Container-Scanning": "container_scanning",
-    "Jobs/Container-Scanning": "container_scanning",
+    "Security/SAST": ("sast", ".sast-analyzer"),
+    "Jobs/SAST": ("sast", ".sast-analyzer"),
+    "Security/Dependency-Scanning": ("dependency_scanning", ".ds-analyzer"),
+    "Jobs/Dependency-Scanning": ("dependency_scanning", ".ds-analyzer"),
+    "Security/Secret-Detection": ("secret_detection", ".secret-analyzer"),
+    "Jobs/Secret-Detection": ("secret_detection", ".secret-analyzer"),
+    "Security/Container-Scanning": ("container_scanning", None),
+    "Jobs/Container-Scanning": ("container_scanning", None),
 }
 
 
@@ -126,11 +127,16 @@ def parse(wf: Workflow, recognisers: dict[str, Recogniser]) -> None:
             default[key] = data[key]
 
     for template, line in includes(wf.data):
-        job_id = TEMPLATE_JOBS.get(template)
-        if not job_id:
+        if template not in TEMPLATE_JOBS:
             continue
+        job_id, base = TEMPLATE_JOBS[template]
         job = Job("gitlab", wf.file, job_id, line, name=f"{job_id} (from template {template})", stage="test",
                   synthetic=True, raw={})
+        override = data.get(base) if base else None
+        if base and not (isinstance(override, dict) and override.get("allow_failure") is False):
+            job.soft_fail, job.soft_fail_line = True, line
+            job.soft_fail_note = (f"the {template} template sets `allow_failure: true` on its analyzer jobs "
+                                  f"(through `{base}`)", f"add `{base}: {{allow_failure: false}}` to {wf.file}")
         job.steps = [Step(0, line, uses=f"template:{template}")]
         job.categories = step_categories(recognisers, f"template:{template}", "")
         wf.jobs[job_id] = job

@@ -59,6 +59,7 @@ class Job:
     categories: set[str] = field(default_factory=set)
     soft_fail: bool = False  # continue-on-error / allow_failure
     soft_fail_line: int = 0
+    soft_fail_note: tuple[str, str] | None = None  # (why, fix) when the soft fail is not written in the job
     environment: str = ""  # name ('' when none)
     environment_line: int = 0
     environment_tier: str = ""  # GitLab deployment_tier

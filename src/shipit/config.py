@@ -19,6 +19,8 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from shipit.errors import ConfigError
 from shipit.pipelines.config import EnvironmentConfig, PipelineConfig
+from shipit.signing.config import SigningConfig
+from shipit.migrations.config import MigrationsConfig
 
 DEFAULT_CONFIG = "shipit.yaml"
 
@@ -46,6 +48,8 @@ class Config(Model):
     pipeline: PipelineConfig | None = Field(None, description="CI/CD pipeline validation policy.")
     environments: dict[str, EnvironmentConfig] | None = Field(
         None, description="Deployment environments: variables, secrets (names only), feature flags.")
+    signing: SigningConfig | None = Field(None, description="Signatures, SLSA provenance and SBOM attestations.")
+    migrations: MigrationsConfig | None = Field(None, description="Alembic migrations: SQL, round trip, rollback.")
 
     # Set by load_config, not by the user.
     _path: Path | None = None

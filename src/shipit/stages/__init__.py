@@ -14,8 +14,8 @@ from shipit.stages.migrations import MigrationsStage
 def all_stages() -> list[Stage]:
     """Every registered stage, in run order (a fresh instance per release)."""
     return [
-        PipelineStage(),
         MigrationsStage(),
+        PipelineStage(),
         ManifestStage(),
         ChecksumsStage(),
         SignStage(),

@@ -148,8 +148,10 @@ def test_init_starter_sections_validate_when_uncommented(tmp_path):
     (tmp_path / ".gitlab-ci.yml").write_text("test:\n  script: [pytest]\n")
     text = render_init(tmp_path)
     assert "\npipeline:\n" in text
-    lines = [ln[2:] if ln.startswith("# ") and ("environments:" in ln or ln.startswith("#  ")) else ln
-             for ln in text.splitlines()]
+    lines, in_envs = [], False
+    for ln in text.splitlines():  # uncomment the environments: block only
+        in_envs = ln == "# environments:" or (in_envs and ln.startswith("#   "))
+        lines.append(ln[2:] if in_envs else ln)
     (tmp_path / "shipit.yaml").write_text("\n".join(lines) + "\n")
     cfg = load_config(tmp_path / "shipit.yaml")
     assert cfg.pipeline.gates["deploy"] == ["test", "sast", "dependency-scan"]

@@ -101,6 +101,7 @@ def test_environments_command():
     proc = run_shipit("pipeline", "environments", "-c", str(FIXTURES / "good-github" / "shipit.yaml"))
     assert proc.returncode == 0, proc.stderr
     assert "## production" in proc.stdout and "`KUBECONFIG_DATA`" in proc.stdout and "`new_checkout` | off" in proc.stdout
+    assert "`.github/workflows/ci.yml` → deploy-production" in proc.stdout
 
 
 def _project(tmp_path: Path, case: str) -> Path:

@@ -54,7 +54,17 @@ def environments_cmd(config) -> None:
     from shipit.pipelines.project import load_policy
     from shipit.pipelines.report import environments_markdown
 
+    import sys
+
+    sys.modules.setdefault("rfc3987_syntax", None)  # see validate_cmd
+    from shipit.errors import ShipitError
+    from shipit.pipelines.project import validate_files
+
     policy = load_policy(config, required=True)
     if not policy.environments:
         raise ConfigError(f"{config}: no environments: section", hint="see docs/pipeline.md for an example")
-    click.echo(environments_markdown(policy.environments, policy.pipeline, project=policy.project), nl=False)
+    try:  # the "deployed by" column comes from the workflows, when there are any
+        report = validate_files(policy, zizmor=False)
+    except ShipitError:
+        report = None
+    click.echo(environments_markdown(policy.environments, policy.pipeline, report, policy.project), nl=False)

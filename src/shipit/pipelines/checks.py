@@ -133,6 +133,7 @@ def validate(project_dir: Path, policy: PipelineConfig | None = None, *, files: 
         findings += _gates(jobs, policy)
         findings += _soft_fail(jobs, policy)
         findings += _environments(jobs, policy, environments)
+    workflows += [wf for wf in parsed if wf not in workflows]  # reusable workflows loaded on the way
     report = Report(project_dir, [wf.file for wf in workflows], workflows, [])
     report.gates = gate_evidence(jobs, policy) if parsed else []
     run_zizmor = policy.zizmor.enabled if zizmor is None else zizmor
@@ -140,8 +141,8 @@ def validate(project_dir: Path, policy: PipelineConfig | None = None, *, files: 
     if run_zizmor and gh_paths:
         from shipit.pipelines.zizmor import run as zizmor_run
 
-        zfindings, report.zizmor, report.zizmor_driver = zizmor_run(gh_paths, project_dir, policy.zizmor.min_severity,
-                                              required=run_zizmor is True)
+        zfindings, report.zizmor, report.zizmor_driver = zizmor_run(
+            gh_paths, project_dir, policy.zizmor.min_severity, required=run_zizmor is True)
         findings += zfindings
     report.findings = sorted(_apply_severity(findings, policy), key=Finding.sort_key)
     return report

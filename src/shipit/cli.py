@@ -142,5 +142,10 @@ def init(directory, force) -> None:
             out_console.print(f"  detected {key.replace('_', ' ')}: {value if not isinstance(value, bool) else 'yes'}")
 
 
+from shipit.sbom.cli import sbom as _sbom  # noqa: E402
+
+main.add_command(_sbom)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

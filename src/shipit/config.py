@@ -35,6 +35,9 @@ class ProjectConfig(Model):
     owners: list[str] = Field(default_factory=list, description="Team or people who own the service.")
 
 
+from shipit.sbom.config import SbomConfig  # noqa: E402  (section models import Model from here)
+
+
 class Config(Model):
     """The whole ``shipit.yaml``."""
 
@@ -42,6 +45,7 @@ class Config(Model):
 
     schema_version: int = Field(1, ge=1, le=1, description="Version of this file's format.")
     project: ProjectConfig
+    sbom: SbomConfig = Field(default_factory=SbomConfig, description="SBOMs of images and source dependencies.")
 
     # Set by load_config, not by the user.
     _path: Path | None = None

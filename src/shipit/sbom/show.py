@@ -101,7 +101,10 @@ def render(s: Summary, path: Path, console: Console, top: int = 10, limit: int =
         head.add_row("[bold]schema[/]", "[green]valid[/]" if s.valid else f"[red]invalid[/]: {s.error}")
     head.add_row("[bold]components[/]", str(s.total))
 
-    types = Table(title="Components by type")
+    def table(title: str) -> Table:
+        return Table(title=title, min_width=len(title) + 4, title_justify="left")
+
+    types = table("Components by type")
     types.add_column("type")
     types.add_column("count", justify="right")
     for name, n in sorted(s.by_type.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -109,13 +112,13 @@ def render(s: Summary, path: Path, console: Console, top: int = 10, limit: int =
     for name, n in sorted(s.by_purl_type.items(), key=lambda kv: (-kv[1], kv[0])):
         types.add_row(f"  purl pkg:{name}", str(n))
 
-    lic = Table(title=f"Top licenses (of {len(s.licenses)})")
+    lic = table(f"Top licenses (of {len(s.licenses)})")
     lic.add_column("license")
     lic.add_column("components", justify="right")
     for name, n in sorted(s.licenses.items(), key=lambda kv: (-kv[1], kv[0]))[:top]:
         lic.add_row(name, str(n))
 
-    missing = Table(title=f"Components without a license ({len(s.unlicensed)})")
+    missing = table(f"Components without a license ({len(s.unlicensed)})")
     missing.add_column("component")
     for name in s.unlicensed[:limit]:
         missing.add_row(name)

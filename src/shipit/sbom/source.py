@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +40,11 @@ class _Collect(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        comp = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        if hasattr(comp, "name") and "%r" in str(record.msg):  # e.g. "component has no pinned version: %r"
+            self.messages.append(str(record.msg).replace("%r", str(comp.name)))
+        else:
+            self.messages.append(record.getMessage())
 
 
 def find_input(project_dir: Path, setting: str) -> Path | None:
@@ -146,7 +151,9 @@ def source_sbom(project_dir: Path, setting: str, *, name: str, version: str, tim
     collect = _Collect()
     logger.handlers = [collect]
     try:
-        bom = build_source_bom(path, project_dir, logger)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # cyclonedx-bom's own use of moved imports
+            bom = build_source_bom(path, project_dir, logger)
     except (ValueError, KeyError, OSError, tomllib.TOMLDecodeError) as exc:
         rel = path.relative_to(project_dir) if path.is_relative_to(project_dir) else path
         raise ShipitError(f"{rel}: cannot read the project's dependencies: {exc}",

@@ -173,3 +173,43 @@ def test_serial_number_depends_only_on_the_image(tmp_path, repository):
 
     assert doc1["serialNumber"] == f"urn:uuid:{uuid.uuid5(SERIAL_NAMESPACE, digest)}"
     assert doc1["metadata"]["component"]["purl"].endswith(f"?repository_url={repository}" if repository else digest)
+
+
+def test_image_built_by_umoci_with_its_whiteouts(tmp_path):
+    """An image written by a tool we did not write (umoci): busybox, two Python dists, one whited out."""
+    import shutil
+    import subprocess
+    import tarfile
+
+    from conftest import require_tool
+
+    require_tool("umoci", "busybox")
+    lay = tmp_path / "layout"
+
+    def umoci(*args):
+        subprocess.run(["umoci", *args], check=True, capture_output=True)
+
+    umoci("init", "--layout", str(lay))
+    umoci("new", "--image", f"{lay}:1.0")
+    site = "usr/lib/python3/site-packages"
+    r1, r2 = tmp_path / "r1", tmp_path / "r2"
+    (r1 / "bin").mkdir(parents=True)
+    shutil.copy(shutil.which("busybox"), r1 / "bin" / "busybox")
+    for name in ("foo", "bar"):
+        d = r2 / site / f"{name}-1.0.dist-info"
+        d.mkdir(parents=True)
+        (d / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\nLicense: MIT\n")
+    umoci("insert", "--rootless", "--image", f"{lay}:1.0", str(r1), "/")
+    umoci("insert", "--rootless", "--image", f"{lay}:1.0", str(r2), "/")
+    umoci("insert", "--rootless", "--image", f"{lay}:1.0", "--whiteout", f"/{site}/foo-1.0.dist-info")
+    archive = tmp_path / "img.oci.tar"
+    with tarfile.open(archive, "w") as tar:
+        tar.add(lay, arcname=".")
+    for source in (lay, archive):
+        warnings = []
+        result = scan_image(source, name="umoci", version="1.0", timestamp=TS, warn=warnings.append)
+        validate(result.document)
+        assert [(p.name, p.version, p.path) for p in result.packages] == \
+            [("bar", "1.0", f"/{site}/bar-1.0.dist-info/METADATA")]
+        assert len(result.image.layers) == 3 and warnings == []
+        assert result.packages[0].layer == result.image.layers[1].digest

@@ -214,3 +214,21 @@ def test_directory_layout_is_read_too(tmp_path):
     b = scan_image(layout_dir, name="t", version="1", timestamp=TS)
     assert a.document == b.document and load(a.document)["components"][0]["name"] == "a"
     assert json.loads(a.document)["serialNumber"].startswith("urn:uuid:")
+
+
+def test_missing_final_padding_is_tolerated_but_missing_data_is_not(tmp_path):
+    body = meta("padless") + "x" * 100  # not a multiple of 512
+    full = entries_layer([("file", f"{S}/padless-1.0.dist-info/METADATA", body)]).data
+    data_end = 512 * 2 + len(body)  # pax header block + its data, then... find the member's data end instead
+    import io
+    import tarfile
+
+    with tarfile.open(fileobj=io.BytesIO(full)) as tar:
+        member = tar.getmembers()[0]
+        data_end = member.offset_data + member.size
+    no_padding = Blob(data=full[:data_end])  # as umoci 0.4 writes: data complete, padding and end blocks missing
+    fs, warnings = replay(tmp_path, [no_padding])
+    assert fs.nodes[f"{S}/padless-1.0.dist-info/METADATA"].data == body.encode() and warnings == []
+    cut = Blob(data=full[:data_end - 10])
+    with pytest.raises(ShipitError, match=rf"layer {cut.digest_size()[0]}: corrupt or unreadable layer"):
+        replay(tmp_path, [cut])

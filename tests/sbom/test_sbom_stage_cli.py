@@ -160,3 +160,24 @@ def test_cli_errors_are_clear(tmp_path):
     assert proc.returncode == 1 and f"{notjson}:1:" in proc.stderr and "not valid JSON" in proc.stderr
     proc = run_shipit("sbom")
     assert proc.returncode == 2 and "choose one of" in proc.stderr
+
+
+def test_init_starter_sbom_section_validates(tmp_path):
+    import re
+
+    from shipit.commands.init import render_init
+
+    text = render_init(tmp_path)
+    assert "# sbom:" in text
+    enabled = re.sub(r"^# (sbom:)$", r"\1", text, flags=re.M)
+    enabled = re.sub(r"^#   (enabled|source|max_read_mb|max_layer_mb):", r"  \1:", enabled, flags=re.M)
+    (tmp_path / "shipit.yaml").write_text(enabled)
+    cfg = load_config(tmp_path / "shipit.yaml")
+    assert cfg.sbom.source == "auto" and cfg.sbom.max_read_mb == 256
+    (tmp_path / "shipit.yaml").write_text(enabled.replace("max_read_mb: 256", "max_read_mb: 0"))
+    import pytest
+
+    from shipit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"shipit.yaml:\d+:\d+: sbom.max_read_mb"):
+        load_config(tmp_path / "shipit.yaml")

@@ -305,6 +305,7 @@ class _CountingReader(io.RawIOBase):
 
     def __init__(self, raw: IO[bytes], budget: list[int], layer: str, cap: int):
         self.raw, self.budget, self.layer, self.cap = raw, budget, layer, cap
+        self.count = 0  # bytes of this layer
 
     def readable(self) -> bool:
         return True
@@ -312,6 +313,7 @@ class _CountingReader(io.RawIOBase):
     def readinto(self, b) -> int:
         data = self.raw.read(len(b))
         self.budget[0] += len(data)
+        self.count += len(data)
         if self.budget[0] > self.cap:
             raise ShipitError(f"layer {self.layer}: image layers exceed the cap of {self.cap // MiB} MiB "
                               "of uncompressed data",
@@ -321,11 +323,32 @@ class _CountingReader(io.RawIOBase):
         return n
 
 
+def _members(tar: tarfile.TarFile, counter: _CountingReader, last: list) -> Iterator[tarfile.TarInfo]:
+    """Iterate a streamed tar, tolerating a missing final padding/end-of-archive block after complete
+    member data (some writers, e.g. umoci 0.4, emit such layers; Go-based runtimes accept them)."""
+    it = iter(tar)
+    while True:
+        try:
+            member = next(it)
+        except StopIteration:
+            return
+        except tarfile.ReadError as exc:
+            prev = last[-1] if last else None
+            end = prev.offset_data + (prev.size if prev.isreg() else 0) if prev is not None else None
+            if str(exc) == "unexpected end of data" and end is not None and end <= counter.count:
+                return
+            raise
+        last[:] = [member]
+        yield member
+
+
 def _safe_path(name: str) -> tuple[str | None, str]:
     """Normalize a tar entry name; (None, reason) if it must be skipped."""
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if not parts:
+        return "", ""  # the root itself ("/", "./"), which some tools (umoci) write
     if name.startswith("/"):
         return None, "absolute path"
-    parts = [p for p in name.split("/") if p not in ("", ".")]
     if ".." in parts:
         return None, "'..' in path"
     return "/".join(parts), ""
@@ -381,7 +404,9 @@ def _replay_one(layout, layer: Layer, fs: ImageFS, wanted, budget, kept, max_rea
     stream: IO[bytes] = io.BufferedReader(hasher, 1 << 20)
     if compressed:
         stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
-    counted = io.BufferedReader(_CountingReader(stream, budget, short, max_layer), 1 << 20)
+    counter = _CountingReader(stream, budget, short, max_layer)
+    counted = io.BufferedReader(counter, 1 << 20)
+    last: list[tarfile.TarInfo] = []
 
     added: dict[str, Node] = {}
     whiteouts: list[str] = []
@@ -401,7 +426,7 @@ def _replay_one(layout, layer: Layer, fs: ImageFS, wanted, budget, kept, max_rea
 
     try:
         with tarfile.open(fileobj=counted, mode="r|") as tar:
-            for member in tar:
+            for member in _members(tar, counter, last):
                 path, reason = _safe_path(member.name)
                 if path is None:
                     warning(f"layer {short}: skipped {member.name!r}: {reason}")

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Benchmark: shipit's image SBOM vs ``cyclonedx-py environment`` on the same site-packages.
+
+Copies N installed distributions (default 40, by their RECORD files) from this interpreter's
+site-packages into (a) a fresh virtualenv and (b) a one-layer OCI image at
+/usr/local/lib/python3.11/site-packages, then times:
+
+* shipit, in-process: replay the layer, catalogue, build, validate (``scan_image``);
+* shipit, CLI: ``shipit sbom --image`` in a subprocess (interpreter start-up included);
+* ``cyclonedx-py environment`` on the virtualenv's python (validation on, as by default).
+
+Usage: python bench/bench_sbom.py [--dists N | --all] [--repeat 3] [--image OCI_TAR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "src"), str(REPO / "tests" / "sbom")]
+
+from ocitools import tree_layer, write_layout  # noqa: E402
+
+from shipit.sbom.scan import scan_image  # noqa: E402
+
+SITE = "usr/local/lib/python3.11/site-packages"
+
+
+def copy_dists(src: Path, dest: Path, limit: int | None) -> int:
+    dists = sorted(p for p in src.glob("*.dist-info") if (p / "RECORD").is_file())
+    if limit:
+        dists = dists[:limit]
+    for info in dists:
+        for line in (info / "RECORD").read_text(errors="replace").splitlines():
+            rel = line.split(",", 1)[0]
+            if not rel or rel.startswith(("..", "/")):
+                continue
+            s, d = src / rel, dest / rel
+            if s.is_file() and not d.exists():
+                d.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(s, d)
+    return len(dists)
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dists", type=int, default=40)
+    ap.add_argument("--all", action="store_true", help="copy every distribution (can be large)")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--image", type=Path, help="also time shipit on this OCI archive")
+    args = ap.parse_args()
+
+    src = Path(sysconfig.get_paths()["purelib"])
+    ts = datetime.fromtimestamp(0, tz=timezone.utc)
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "SOURCE_DATE_EPOCH": "0"}
+    with tempfile.TemporaryDirectory(prefix="bench-sbom-") as tmp:
+        tmp = Path(tmp)
+        venv = tmp / "venv"
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+        vsite = Path(subprocess.run([str(venv / "bin/python"), "-c",
+                                     "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                    capture_output=True, text=True, check=True).stdout.strip())
+        n = copy_dists(src, vsite, None if args.all else args.dists)
+        root = tmp / "root"
+        (root / SITE).parent.mkdir(parents=True)
+        shutil.copytree(vsite, root / SITE, symlinks=True)
+        size = sum(p.stat().st_size for p in (root / SITE).rglob("*") if p.is_file())
+        archive = tmp / "site.oci.tar"
+        write_layout(archive, [tree_layer(root, tmp / "layer.tar.gz", gz=True)])
+
+        t_lib, res = timed(lambda: scan_image(archive, name="bench", version="0", timestamp=ts), args.repeat)
+        ours = len(res.packages)
+        t_cli, _ = timed(lambda: subprocess.run(
+            [sys.executable, "-m", "shipit", "sbom", "--image", str(archive), "-o", str(tmp / "shipit.json")],
+            env=env, check=True, capture_output=True), args.repeat)
+        t_cdx, _ = timed(lambda: subprocess.run(
+            [sys.executable, "-m", "cyclonedx_py", "environment", "--output-reproducible", "--sv", "1.6",
+             "-o", str(tmp / "cdx.json"), str(venv / "bin/python")], env=env, check=True, capture_output=True),
+            args.repeat)
+        theirs = len(json.loads((tmp / "cdx.json").read_text()).get("components", []))
+
+        rows = [("shipit scan_image (in-process)", ours, t_lib),
+                ("shipit sbom --image (CLI)", ours, t_cli),
+                ("cyclonedx-py environment (CLI)", theirs, t_cdx)]
+        if args.image:
+            t_img, r = timed(lambda: scan_image(args.image, name="image", version="0", timestamp=ts), args.repeat)
+            rows.append((f"shipit scan_image {args.image.name}", len(r.packages), t_img))
+
+    print(f"site-packages: {n} distributions, {size / 1e6:.1f} MB; median of {args.repeat} runs")
+    print(f"{'tool':<40} {'components':>10} {'seconds':>9} {'vs cyclonedx-py':>16}")
+    for name, count, secs in rows:
+        print(f"{name:<40} {count:>10} {secs:>9.3f} {secs / t_cdx:>15.2f}x")
+
+
+if __name__ == "__main__":
+    main()

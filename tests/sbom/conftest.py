@@ -5,17 +5,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from conftest import require, require_tool  # noqa: E402  (tests/conftest.py)
-from ocitools import tree_layer, write_layout  # noqa: E402
-from rootfs import SITE, busybox_rootfs, debian_rootfs  # noqa: E402
+from tests.conftest import require, require_tool
+from tests.sbom.ocitools import tree_layer, write_layout
+from tests.sbom.rootfs import SITE, busybox_rootfs, debian_rootfs
 
 TS = datetime.fromtimestamp(1700000000, tz=timezone.utc)
 

@@ -181,7 +181,7 @@ def test_image_built_by_umoci_with_its_whiteouts(tmp_path):
     import subprocess
     import tarfile
 
-    from conftest import require_tool
+    from tests.conftest import require_tool
 
     require_tool("umoci", "busybox")
     lay = tmp_path / "layout"

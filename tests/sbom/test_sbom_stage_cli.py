@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
-from conftest import run_shipit
+from tests.conftest import run_shipit
 from shipit.artifacts import Kind, build_manifest
 from shipit.config import load_config
 from shipit.context import ReleaseContext, Version, git_info
@@ -100,11 +101,14 @@ def test_release_end_to_end_records_the_source_sbom(make_project, tmp_path):
     manifest = json.loads((tmp_path / "rel/1.0.0/manifest.json").read_text())
     sboms = [a for a in manifest["artifacts"] if a["kind"] == "sbom"]
     assert [(a["path"], a["media_type"]) for a in sboms] == [("sbom/source.cdx.json", "application/vnd.cyclonedx+json")]
-    validate((tmp_path / "rel/1.0.0/sbom/source.cdx.json").read_bytes())
-    # a second release of the same commit is byte-identical
-    proc = run_shipit("release", "--version", "1.0.0", "--output", str(tmp_path / "rel2"), cwd=project)
-    assert (tmp_path / "rel/1.0.0/sbom/source.cdx.json").read_bytes() == \
-        (tmp_path / "rel2/1.0.0/sbom/source.cdx.json").read_bytes()
+    released = (tmp_path / "rel/1.0.0/sbom/source.cdx.json").read_bytes()
+    validate(released)
+    # the same commit gives the same bytes (here in-process: same project, version and source date)
+    from shipit.sbom.source import source_sbom
+
+    again = source_sbom(project, "auto", name="demo", version="1.0.0",
+                        timestamp=datetime.fromtimestamp(int(manifest["source_date_epoch"]), tz=timezone.utc))
+    assert again.document == released
 
 
 def test_cli_image_show_and_release_recheck(make_project, tmp_path):
@@ -181,3 +185,23 @@ def test_init_starter_sbom_section_validates(tmp_path):
 
     with pytest.raises(ConfigError, match=r"shipit.yaml:\d+:\d+: sbom.max_read_mb"):
         load_config(tmp_path / "shipit.yaml")
+
+
+def test_demo_source_sbom_lists_exactly_its_pinned_requirements():
+    import re
+
+    from shipit.sbom.source import source_sbom
+    from tests.conftest import DEMO
+
+    cfg = load_config(DEMO / "shipit.yaml")
+    result = source_sbom(DEMO, cfg.sbom.source, name=cfg.project.name, version="1.0.0",
+                         timestamp=datetime.fromtimestamp(0, tz=timezone.utc))
+    validate(result.document)
+    pins = set()
+    for line in (DEMO / "requirements.txt").read_text().splitlines():
+        m = re.match(r"^([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==([^\s;]+)", line)
+        if m:
+            pins.add((re.sub(r"[-_.]+", "-", m.group(1)).lower(), m.group(2)))
+    got = {(c["purl"].split("/", 1)[1].split("@")[0], c["version"]) for c in load(result.document)["components"]}
+    assert got == pins and len(pins) >= 5
+    assert load(result.document)["metadata"]["component"]["name"] == "orders-service"

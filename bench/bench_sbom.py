@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: shipit's image SBOM vs ``cyclonedx-py environment`` on the same site-packages.
 
-Copies N installed distributions (default 40, by their RECORD files) from this interpreter's
+Copies N installed distributions (default 40 of at most 5 MB each, by their RECORD files) from this interpreter's
 site-packages into (a) a fresh virtualenv and (b) a one-layer OCI image at
 /usr/local/lib/python3.11/site-packages, then times:
 
@@ -9,7 +9,7 @@ site-packages into (a) a fresh virtualenv and (b) a one-layer OCI image at
 * shipit, CLI: ``shipit sbom --image`` in a subprocess (interpreter start-up included);
 * ``cyclonedx-py environment`` on the virtualenv's python (validation on, as by default).
 
-Usage: python bench/bench_sbom.py [--dists N | --all] [--repeat 3] [--image OCI_TAR]
+Usage: python bench/bench_sbom.py [--dists N [--max-dist-mb 5] | --all] [--repeat 3] [--image OCI_TAR]
 """
 
 from __future__ import annotations
@@ -37,10 +37,18 @@ from shipit.sbom.scan import scan_image  # noqa: E402
 SITE = "usr/local/lib/python3.11/site-packages"
 
 
-def copy_dists(src: Path, dest: Path, limit: int | None) -> int:
+def _record_size(info: Path) -> int:
+    total = 0
+    for line in (info / "RECORD").read_text(errors="replace").splitlines():
+        size = line.rsplit(",", 1)[-1]
+        total += int(size) if size.isdigit() else 0
+    return total
+
+
+def copy_dists(src: Path, dest: Path, limit: int | None, max_mb: float) -> int:
     dists = sorted(p for p in src.glob("*.dist-info") if (p / "RECORD").is_file())
     if limit:
-        dists = dists[:limit]
+        dists = [p for p in dists if _record_size(p) <= max_mb * 1e6][:limit]
     for info in dists:
         for line in (info / "RECORD").read_text(errors="replace").splitlines():
             rel = line.split(",", 1)[0]
@@ -65,6 +73,7 @@ def timed(fn, repeat: int) -> tuple[float, object]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dists", type=int, default=40)
+    ap.add_argument("--max-dist-mb", type=float, default=5.0, help="skip larger distributions (not with --all)")
     ap.add_argument("--all", action="store_true", help="copy every distribution (can be large)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--image", type=Path, help="also time shipit on this OCI archive")
@@ -80,7 +89,7 @@ def main() -> None:
         vsite = Path(subprocess.run([str(venv / "bin/python"), "-c",
                                      "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                     capture_output=True, text=True, check=True).stdout.strip())
-        n = copy_dists(src, vsite, None if args.all else args.dists)
+        n = copy_dists(src, vsite, None if args.all else args.dists, args.max_dist_mb)
         root = tmp / "root"
         (root / SITE).parent.mkdir(parents=True)
         shutil.copytree(vsite, root / SITE, symlinks=True)

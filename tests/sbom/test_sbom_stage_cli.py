@@ -7,13 +7,13 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tests.conftest import run_shipit
 from shipit.artifacts import Kind, build_manifest
 from shipit.config import load_config
 from shipit.context import ReleaseContext, Version, git_info
 from shipit.files import write_json
 from shipit.pipeline import run_stages
 from shipit.stages.sbom import SbomStage
+from tests.conftest import run_shipit
 
 from .conftest import load, validate
 from .ocitools import entries_layer, write_layout
@@ -61,8 +61,10 @@ def test_stage_writes_and_registers_image_and_source_sboms(make_project, tmp_pat
     src = (ctx.work_dir / "sbom/source.cdx.json").read_bytes()
     validate(src)
     src_doc = load(src)
-    assert src_doc["metadata"]["component"]["name"] == "orders" and src_doc["metadata"]["component"]["version"] == "1.2.0"
-    assert sorted(c["purl"] for c in src_doc["components"]) == ["pkg:pypi/fastapi@0.110.0", "pkg:pypi/sqlalchemy@2.0.30"]
+    root = src_doc["metadata"]["component"]
+    assert (root["name"], root["version"]) == ("orders", "1.2.0")
+    purls = sorted(c["purl"] for c in src_doc["components"])
+    assert purls == ["pkg:pypi/fastapi@0.110.0", "pkg:pypi/sqlalchemy@2.0.30"]
     assert src_doc["metadata"]["timestamp"].startswith("2023-11-14T22:13:20")
 
 
@@ -120,6 +122,7 @@ def test_cli_image_show_and_release_recheck(make_project, tmp_path):
     assert "2 packages" in proc.stderr
     doc = load(out.read_bytes())
     assert doc["metadata"]["component"]["name"] == "api" and doc["metadata"]["component"]["version"] == "3.0.0"
+    assert doc["metadata"]["component"]["purl"] == f"pkg:oci/api@{digest}"
     stdout = run_shipit("sbom", "--image", str(archive), "--version", "3.0.0")
     assert stdout.stdout.encode() == out.read_bytes()  # stdout is the same document
 

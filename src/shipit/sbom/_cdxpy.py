@@ -10,5 +10,10 @@ from __future__ import annotations
 from cyclonedx_py._internal.pipenv import PipenvBB  # noqa: F401
 from cyclonedx_py._internal.poetry import PoetryBB  # noqa: F401
 from cyclonedx_py._internal.requirements import RequirementsBB  # noqa: F401
-from cyclonedx_py._internal.utils.license_trove_classifier import license_trove2spdx  # noqa: F401
-from cyclonedx_py._internal.utils.pyproject import pyproject2dependencies, pyproject_file2component  # noqa: F401
+from cyclonedx_py._internal.utils.license_trove_classifier import (
+    license_trove2spdx,  # noqa: F401
+)
+from cyclonedx_py._internal.utils.pyproject import (  # noqa: F401
+    pyproject2dependencies,
+    pyproject_file2component,
+)

@@ -7,6 +7,7 @@ components are kept in the library's sorted sets.
 
 from __future__ import annotations
 
+import re
 import uuid
 import warnings
 from datetime import datetime
@@ -17,7 +18,11 @@ from cyclonedx.model import Property
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.model.contact import OrganizationalEntity
-from cyclonedx.model.license import DisjunctiveLicense, LicenseAcknowledgement, LicenseExpression
+from cyclonedx.model.license import (
+    DisjunctiveLicense,
+    LicenseAcknowledgement,
+    LicenseExpression,
+)
 from cyclonedx.output.json import JsonV1Dot6
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
@@ -41,8 +46,6 @@ def serial_for(digest: str) -> uuid.UUID:
 
 def normalize_pypi(name: str) -> str:
     """PEP 503 normalized name (the purl spec's form for pypi)."""
-    import re
-
     return re.sub(r"[-_.]+", "-", name).lower()
 
 

@@ -76,7 +76,8 @@ def sbom(ctx, image, release_dir, source, config, name, version, repository, man
         results = recheck_release(release_dir, output, _warn)
         differ = False
         for r in results:
-            state = {True: "[green]identical to the release's SBOM[/]", False: "[red]differs from the release's SBOM[/]",
+            state = {True: "[green]identical to the release's SBOM[/]",
+                     False: "[red]differs from the release's SBOM[/]",
                      None: "[yellow]the release has no SBOM for it[/]"}[r.identical]
             out.print(f"{r.name}: {r.path} — {state}", highlight=False)
             differ |= r.identical is False

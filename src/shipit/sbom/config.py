@@ -16,5 +16,6 @@ class SbomConfig(Model):
         description="Dependency file for sbom/source.cdx.json, relative to the project: 'auto' (poetry.lock, "
                     "Pipfile.lock, uv.lock, requirements.lock, requirements.txt, pyproject.toml), a path, or 'none'.",
     )
-    max_read_mb: int = Field(256, ge=1, description="Cap on catalogue bytes (package databases, metadata) read per image.")
+    max_read_mb: int = Field(256, ge=1,
+                             description="Cap on catalogue bytes (package databases, metadata) read per image.")
     max_layer_mb: int = Field(16384, ge=1, description="Cap on uncompressed layer bytes streamed per image.")

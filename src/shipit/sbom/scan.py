@@ -9,7 +9,7 @@ from pathlib import Path
 
 from shipit.sbom.bom import image_bom, serialize
 from shipit.sbom.catalog import Distro, Package, catalog, distro, wanted
-from shipit.sbom.oci import MiB, ImageRef, OciLayout, replay_layers
+from shipit.sbom.oci import ImageRef, MiB, OciLayout, replay_layers
 
 
 @dataclass

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import tomllib
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import tomllib
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import Component, ComponentType
 
@@ -74,7 +74,8 @@ def _pyproject_has_deps(path: Path) -> bool:
         data = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError):
         return False
-    return bool(data.get("project", {}).get("dependencies") or data.get("tool", {}).get("poetry", {}).get("dependencies"))
+    poetry = data.get("tool", {}).get("poetry", {})
+    return bool(data.get("project", {}).get("dependencies") or poetry.get("dependencies"))
 
 
 def _kind(path: Path) -> str:

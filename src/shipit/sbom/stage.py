@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from rich.markup import escape
 
 from shipit.artifacts import Kind
 from shipit.errors import ShipitError
@@ -43,7 +43,7 @@ def run_sbom(ctx) -> list[str]:
             ctx.work_dir / image.path, name=image.name, version=ctx.version.text, timestamp=ctx.source_date,
             manifest_digest=image.extra.get("manifest_digest") or None,
             repository=image.extra.get("repository", ""), max_read_mb=cfg.max_read_mb,
-            max_layer_mb=cfg.max_layer_mb, warn=lambda m, n=image.name: ctx.warn(f"sbom {n}: {m}"),
+            max_layer_mb=cfg.max_layer_mb, warn=lambda m, n=image.name: ctx.warn(escape(f"sbom {n}: {m}")),
         )
         write_bytes(ctx.path(rel), result.document)
         counts: dict[str, int] = {}
@@ -57,7 +57,7 @@ def run_sbom(ctx) -> list[str]:
                       timestamp=ctx.source_date)
     if src is not None:
         for note in src.notes:
-            ctx.warn(f"sbom source: {note}")
+            ctx.warn(escape(f"sbom source: {note}"))
         write_bytes(ctx.path(SOURCE_PATH), src.document)
         input_rel = src.input.relative_to(ctx.project_dir).as_posix() \
             if src.input.is_relative_to(ctx.project_dir) else src.input.name

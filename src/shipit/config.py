@@ -18,6 +18,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from shipit.errors import ConfigError
+from shipit.signing.config import SigningConfig
+from shipit.migrations.config import MigrationsConfig
 
 DEFAULT_CONFIG = "shipit.yaml"
 
@@ -46,6 +48,8 @@ class Config(Model):
     schema_version: int = Field(1, ge=1, le=1, description="Version of this file's format.")
     project: ProjectConfig
     sbom: SbomConfig = Field(default_factory=SbomConfig, description="SBOMs of images and source dependencies.")
+    signing: SigningConfig | None = Field(None, description="Signatures, SLSA provenance and SBOM attestations.")
+    migrations: MigrationsConfig | None = Field(None, description="Alembic migrations: SQL, round trip, rollback.")
 
     # Set by load_config, not by the user.
     _path: Path | None = None

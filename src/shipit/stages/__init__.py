@@ -7,14 +7,18 @@ from shipit.pipeline import Stage
 from shipit.stages.checksums import ChecksumsStage
 from shipit.stages.manifest import ManifestStage
 from shipit.stages.sbom import SbomStage
+from shipit.stages.sign import SignStage
+from shipit.stages.migrations import MigrationsStage
 
 
 def all_stages() -> list[Stage]:
     """Every registered stage, in run order (a fresh instance per release)."""
     return [
         SbomStage(),
+        MigrationsStage(),
         ManifestStage(),
         ChecksumsStage(),
+        SignStage(),
     ]
 
 

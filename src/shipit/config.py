@@ -20,6 +20,7 @@ from ruamel.yaml.error import MarkedYAMLError
 from shipit.errors import ConfigError
 from shipit.signing.config import SigningConfig
 from shipit.migrations.config import MigrationsConfig
+from shipit.sbom.config import SbomConfig
 
 DEFAULT_CONFIG = "shipit.yaml"
 
@@ -35,9 +36,6 @@ class ProjectConfig(Model):
     description: str = ""
     source_url: str = Field("", description="Where the source lives; written into image annotations and provenance.")
     owners: list[str] = Field(default_factory=list, description="Team or people who own the service.")
-
-
-from shipit.sbom.config import SbomConfig  # noqa: E402  (section models import Model from here)
 
 
 class Config(Model):

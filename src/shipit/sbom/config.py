@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from shipit.config import Model
+
+class Model(BaseModel):
+    """Same rules as ``shipit.config.Model`` (kept here so this module does not import shipit.config)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class SbomConfig(Model):

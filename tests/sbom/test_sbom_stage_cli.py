@@ -68,6 +68,16 @@ def test_stage_writes_and_registers_image_and_source_sboms(make_project, tmp_pat
     assert src_doc["metadata"]["timestamp"].startswith("2023-11-14T22:13:20")
 
 
+def test_stage_keeps_an_sbom_registered_by_an_earlier_stage(make_project, tmp_path):
+    ctx = _context(make_project(), tmp_path / "release")
+    _add_image(ctx, tmp_path)
+    ctx.path("sbom/api.cdx.json").write_text("{}")
+    ctx.artifacts.add("sbom/api.cdx.json", Kind.SBOM, name="api", image_digest="sha256:" + "0" * 64)
+    results = run_stages(ctx, [SbomStage()])
+    assert (results[0].status, results[0].artifacts) == ("passed", 0)
+    assert (ctx.work_dir / "sbom/api.cdx.json").read_text() == "{}"
+
+
 def test_stage_skips_without_images_or_dependencies(make_project, tmp_path):
     ctx = _context(make_project(), tmp_path / "release")
     results = run_stages(ctx, [SbomStage()])

@@ -39,6 +39,9 @@ def run_sbom(ctx) -> list[str]:
     written = []
     for image in ctx.artifacts.filter(Kind.IMAGE):
         rel = sbom_path(image.name)
+        if ctx.artifacts.get(rel) is not None:  # another stage already supplied it: never clobber
+            ctx.warn(escape(f"sbom {image.name}: {rel} is already registered by an earlier stage; kept as is"))
+            continue
         result = scan_image(
             ctx.work_dir / image.path, name=image.name, version=ctx.version.text, timestamp=ctx.source_date,
             manifest_digest=image.extra.get("manifest_digest") or None,

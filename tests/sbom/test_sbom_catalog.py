@@ -128,7 +128,8 @@ PY_META = {
     "classifier": "Metadata-Version: 2.1\nName: classy\nVersion: 0.3\n"
                   "Classifier: License :: OSI Approved :: BSD License\n"
                   "Classifier: Programming Language :: Python\n",
-    "plain": "Metadata-Version: 1.2\nName: plain\nVersion: 1.0\nLicense: MIT\n",
+    "plain": "Metadata-Version: 1.2\nName: plain\nVersion: 1.0\nLicense: MIT\nAuthor: Jürgen Müller\n"
+             "Summary: Ünïcode – everywhere\n",
     "text": "Metadata-Version: 2.1\nName: texty\nVersion: 5\nLicense: Permission is hereby granted...\n"
             "        a whole license text on many lines\n",
 }
@@ -160,6 +161,7 @@ def test_python_metadata_everywhere(tmp_path):
     assert comps["Expr_Pkg"]["licenses"] == [{"expression": "Apache-2.0 OR MIT", "acknowledgement": "declared"}]
     assert comps["classy"]["licenses"][0]["license"]["name"] == "BSD License"
     assert comps["plain"]["licenses"][0]["license"]["id"] == "MIT"
+    assert comps["plain"]["publisher"] == "Jürgen Müller" and comps["plain"]["description"] == "Ünïcode – everywhere"
     assert "licenses" not in comps["texty"]  # a license text is not a license name
 
 

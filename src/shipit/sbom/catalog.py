@@ -220,28 +220,36 @@ def _is_python_metadata(path: str) -> bool:
             or base.endswith(".egg-info"))
 
 
+def _field(msg, key: str) -> str:
+    value = msg.get(key)
+    return str(value).strip() if value is not None else ""
+
+
 def catalog_python(fs: ImageFS, warn: Callable[[str], None]) -> list[Package]:
-    parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
+    # Decode first and parse text, as importlib.metadata does: parsing bytes would give email Header
+    # objects (not str) for non-ASCII values such as authors' names.
+    parser = email.parser.HeaderParser(policy=email.policy.compat32)
     out = []
     for path, node in fs.catalogue_files():
         if not _is_python_metadata(path) or node.data is None:
             continue
         try:
-            msg = parser.parsebytes(node.data)
+            msg = parser.parsestr(_text(node.data))
         except Exception as exc:  # the stdlib parser is lenient; be safe on arbitrary bytes
             warn(f"/{path}: unreadable Python metadata ({exc}); skipped")
             continue
-        name, version = (msg.get("Name") or "").strip(), (msg.get("Version") or "").strip()
+        name, version = _field(msg, "Name"), _field(msg, "Version")
         if not name or not version:
             warn(f"/{path}: Python metadata without Name/Version; skipped")
             continue
         out.append(Package(
             "pypi", name, version, "/" + path, node.layer,
-            licenses=[v for v in msg.get_all("License", []) if v and v.strip() and v.strip() != "UNKNOWN"],
-            license_expression=(msg.get("License-Expression") or "").strip(),
-            classifiers=[c.strip() for c in msg.get_all("Classifier", []) if c.strip().startswith("License ::")],
-            supplier=(msg.get("Author") or msg.get("Author-email") or "").strip(),
-            summary=(msg.get("Summary") or "").strip(), homepage=(msg.get("Home-page") or "").strip(),
+            licenses=[v for v in map(str, msg.get_all("License", [])) if v.strip() and v.strip() != "UNKNOWN"],
+            license_expression=_field(msg, "License-Expression"),
+            classifiers=[c.strip() for c in map(str, msg.get_all("Classifier", []))
+                         if c.strip().startswith("License ::")],
+            supplier=_field(msg, "Author") or _field(msg, "Author-email"),
+            summary=_field(msg, "Summary"), homepage=_field(msg, "Home-page"),
         ))
     return out
 

@@ -149,6 +149,10 @@ def init(directory, force) -> None:
 from shipit.sbom.cli import sbom as _sbom  # noqa: E402
 
 main.add_command(_sbom)
+from shipit.ops.cli import ops as ops_group  # noqa: E402
+
+main.add_command(ops_group)
+
 from shipit.signing.cli import COMMANDS as signing_commands  # noqa: E402
 
 for _cmd in signing_commands:

@@ -18,6 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from shipit.errors import ConfigError
+from shipit.ops.config import ServiceConfig
 from shipit.signing.config import SigningConfig
 from shipit.migrations.config import MigrationsConfig
 from shipit.sbom.config import SbomConfig
@@ -46,6 +47,7 @@ class Config(Model):
     schema_version: int = Field(1, ge=1, le=1, description="Version of this file's format.")
     project: ProjectConfig
     sbom: SbomConfig = Field(default_factory=SbomConfig, description="SBOMs of images and source dependencies.")
+    service: ServiceConfig | None = Field(None, description="What operations needs: SLOs, alerts, runbooks (ops stage).")
     signing: SigningConfig | None = Field(None, description="Signatures, SLSA provenance and SBOM attestations.")
     migrations: MigrationsConfig | None = Field(None, description="Alembic migrations: SQL, round trip, rollback.")
 

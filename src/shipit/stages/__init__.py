@@ -7,6 +7,7 @@ from shipit.pipeline import Stage
 from shipit.stages.checksums import ChecksumsStage
 from shipit.stages.manifest import ManifestStage
 from shipit.stages.sbom import SbomStage
+from shipit.stages.ops import OpsStage
 from shipit.stages.sign import SignStage
 from shipit.stages.migrations import MigrationsStage
 
@@ -16,6 +17,7 @@ def all_stages() -> list[Stage]:
     return [
         SbomStage(),
         MigrationsStage(),
+        OpsStage(),
         ManifestStage(),
         ChecksumsStage(),
         SignStage(),

@@ -146,6 +146,9 @@ def init(directory, force) -> None:
             out_console.print(f"  detected {key.replace('_', ' ')}: {value if not isinstance(value, bool) else 'yes'}")
 
 
+from shipit.sbom.cli import sbom as _sbom  # noqa: E402
+
+main.add_command(_sbom)
 from shipit.ops.cli import ops as ops_group  # noqa: E402
 
 main.add_command(ops_group)

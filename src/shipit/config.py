@@ -22,6 +22,7 @@ from shipit.ops.config import ServiceConfig
 from shipit.pipelines.config import EnvironmentConfig, PipelineConfig
 from shipit.signing.config import SigningConfig
 from shipit.migrations.config import MigrationsConfig
+from shipit.sbom.config import SbomConfig
 
 DEFAULT_CONFIG = "shipit.yaml"
 
@@ -46,6 +47,7 @@ class Config(Model):
 
     schema_version: int = Field(1, ge=1, le=1, description="Version of this file's format.")
     project: ProjectConfig
+    sbom: SbomConfig = Field(default_factory=SbomConfig, description="SBOMs of images and source dependencies.")
     service: ServiceConfig | None = Field(None, description="What operations needs: SLOs, alerts, runbooks (ops stage).")
     pipeline: PipelineConfig | None = Field(None, description="CI/CD pipeline validation policy.")
     environments: dict[str, EnvironmentConfig] | None = Field(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from shipit.pipeline import Stage
 from shipit.stages.checksums import ChecksumsStage
 from shipit.stages.manifest import ManifestStage
+from shipit.stages.sbom import SbomStage
 from shipit.stages.ops import OpsStage
 from shipit.stages.pipeline import PipelineStage
 from shipit.stages.sign import SignStage
@@ -15,6 +16,7 @@ from shipit.stages.migrations import MigrationsStage
 def all_stages() -> list[Stage]:
     """Every registered stage, in run order (a fresh instance per release)."""
     return [
+        SbomStage(),
         MigrationsStage(),
         OpsStage(),
         PipelineStage(),

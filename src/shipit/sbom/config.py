@@ -1,0 +1,25 @@
+"""The ``sbom:`` section of shipit.yaml."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Model(BaseModel):
+    """Same rules as ``shipit.config.Model`` (kept here so this module does not import shipit.config)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class SbomConfig(Model):
+    """SBOMs of every image (from its own layers) and of the project's Python dependencies."""
+
+    enabled: bool = Field(True, description="Write SBOMs (sbom/<image>.cdx.json, sbom/source.cdx.json).")
+    source: str = Field(
+        "auto",
+        description="Dependency file for sbom/source.cdx.json, relative to the project: 'auto' (poetry.lock, "
+                    "Pipfile.lock, uv.lock, requirements.lock, requirements.txt, pyproject.toml), a path, or 'none'.",
+    )
+    max_read_mb: int = Field(256, ge=1,
+                             description="Cap on catalogue bytes (package databases, metadata) read per image.")
+    max_layer_mb: int = Field(16384, ge=1, description="Cap on uncompressed layer bytes streamed per image.")

@@ -1,0 +1,53 @@
+"""Image SBOM: OCI layout → replayed layers → catalogued packages → validated CycloneDX bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from shipit.sbom.bom import image_bom, serialize
+from shipit.sbom.catalog import Distro, Package, catalog, distro, wanted
+from shipit.sbom.oci import ImageRef, MiB, OciLayout, replay_layers
+
+
+@dataclass
+class ImageSbom:
+    document: bytes
+    image: ImageRef
+    packages: list[Package]
+    distro: Distro
+    warnings: list[str] = field(default_factory=list)
+
+
+def scan_image(
+    archive: Path,
+    *,
+    name: str,
+    version: str,
+    timestamp: datetime,
+    manifest_digest: str | None = None,
+    repository: str = "",
+    supplier: str = "",
+    max_read_mb: int = 256,
+    max_layer_mb: int = 16384,
+    warn: Callable[[str], None] | None = None,
+) -> ImageSbom:
+    """Catalogue the image in ``archive`` (OCI layout tar or directory) and build its SBOM."""
+    warnings: list[str] = []
+
+    def note(msg: str) -> None:
+        warnings.append(msg)
+        if warn:
+            warn(msg)
+
+    with OciLayout(archive) as layout:
+        image = layout.image(manifest_digest)
+        fs = replay_layers(layout, image, wanted, max_read_bytes=max_read_mb * MiB,
+                           max_layer_bytes=max_layer_mb * MiB, warn=note)
+    packages = catalog(fs, note)
+    dist = distro(fs)
+    bom = image_bom(name=name, version=version, manifest_digest=image.manifest_digest, repository=repository,
+                    packages=packages, distro=dist, timestamp=timestamp, supplier=supplier)
+    return ImageSbom(serialize(bom, f"SBOM of image {name}"), image, packages, dist, warnings)

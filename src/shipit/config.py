@@ -18,6 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from shipit.errors import ConfigError
+from shipit.images.config import ImageConfig
 
 DEFAULT_CONFIG = "shipit.yaml"
 
@@ -42,6 +43,7 @@ class Config(Model):
 
     schema_version: int = Field(1, ge=1, le=1, description="Version of this file's format.")
     project: ProjectConfig
+    images: list[ImageConfig] = Field(default_factory=list, description="Container images to build.")
 
     # Set by load_config, not by the user.
     _path: Path | None = None

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from shipit.pipeline import Stage
 from shipit.stages.checksums import ChecksumsStage
+from shipit.stages.images import ImagesStage
 from shipit.stages.manifest import ManifestStage
 
 
 def all_stages() -> list[Stage]:
     """Every registered stage, in run order (a fresh instance per release)."""
     return [
+        ImagesStage(),
         ManifestStage(),
         ChecksumsStage(),
     ]

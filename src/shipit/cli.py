@@ -142,5 +142,10 @@ def init(directory, force) -> None:
             out_console.print(f"  detected {key.replace('_', ' ')}: {value if not isinstance(value, bool) else 'yes'}")
 
 
+from shipit.images.cli import publish_command  # noqa: E402
+
+main.add_command(publish_command)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -7,6 +7,7 @@ from shipit.pipeline import Stage
 from shipit.stages.checksums import ChecksumsStage
 from shipit.stages.images import ImagesStage
 from shipit.stages.manifest import ManifestStage
+from shipit.stages.publish import PublishStage
 
 
 def all_stages() -> list[Stage]:
@@ -15,6 +16,7 @@ def all_stages() -> list[Stage]:
         ImagesStage(),
         ManifestStage(),
         ChecksumsStage(),
+        PublishStage(),
     ]
 
 

@@ -2,10 +2,14 @@
 PYTHON ?= python3
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test deps deps-demo bench clean
+.PHONY: demo test deps deps-demo base bench clean
+
+# The demo image's base: Debian bookworm minbase + python3 + the service's pinned wheels, built once by
+# debootstrap and cached as an OCI layout (no registry needed). FORCE=1 rebuilds it.
+DEMO_BASE ?= $(HOME)/.cache/shipit/bases/debian-bookworm-python3-orders
 
 ## make demo: install what the demo needs and cut release/1.0.0 of examples/orders-service (no daemon).
-demo: deps-demo
+demo: deps-demo base
 	$(PYTHON) -m shipit release --version 1.0.0 --config examples/orders-service/shipit.yaml --output release --force
 
 ## make test: install the test dependencies (apt, pip, npm) and run the whole suite.
@@ -17,6 +21,10 @@ deps:
 
 deps-demo:
 	scripts/install-deps.sh --demo
+
+## make base: build (once) the Debian base image the demo's native image build starts from.
+base:
+	scripts/build-debian-base.sh $(DEMO_BASE) examples/orders-service/requirements.txt
 
 ## make bench: run the benchmarks in bench/ (prints ratios against the standard tools).
 bench: deps

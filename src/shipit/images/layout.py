@@ -282,6 +282,27 @@ def write_image_archive(out: Path, image: Image, *, annotations: dict[str, str],
     return WrittenImage(manifest_digest, len(manifest), sha256_digest(image.config), layers, image.platform)
 
 
+def write_layout_dir(out: Path, image: Image, *, annotations: dict[str, str], ref_name: str) -> str:
+    """Write ``image`` as an OCI image layout directory (e.g. a cached base); returns the manifest digest."""
+    import shutil
+
+    manifest = manifest_for(image, annotations)
+    digest = sha256_digest(manifest)
+    index = {"schemaVersion": 2, "mediaType": MT_INDEX, "manifests": [
+        {"mediaType": MT_MANIFEST, "digest": digest, "size": len(manifest), "annotations": {REF_NAME: ref_name}}]}
+    out = Path(out)
+    (out / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
+    for blob in image.layers:
+        target = out / blob_name(blob.digest)
+        if not target.exists():
+            shutil.copyfile(blob.path, target)
+    (out / blob_name(sha256_digest(image.config))).write_bytes(image.config)
+    (out / blob_name(digest)).write_bytes(manifest)
+    (out / "index.json").write_bytes(json_bytes(index))
+    (out / "oci-layout").write_bytes(json_bytes({"imageLayoutVersion": OCI_LAYOUT_VERSION}))
+    return digest
+
+
 # --- verifying -------------------------------------------------------------------------------------
 
 

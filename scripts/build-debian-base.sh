@@ -10,7 +10,8 @@
 # stamp (this script + the requirements) is unchanged; set FORCE=1 to rebuild.
 # Needs root (debootstrap), debootstrap, tar, and Debian's mirror (DEBIAN_MIRROR to override).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+SELF="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
+cd "$(dirname "$SELF")/.."
 REPO="$PWD"
 
 OUT="${1:-$HOME/.cache/shipit/bases/debian-bookworm-python3}"
@@ -19,7 +20,7 @@ MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 PYTHON="${PYTHON:-python3}"
 SDE="${SOURCE_DATE_EPOCH:-1700000000}"
 
-stamp="$( { cat "$0"; [ -n "$REQ" ] && cat "$REQ"; echo "$MIRROR $SDE"; } | sha256sum | cut -c1-16)"
+stamp="$( { cat "$SELF"; [ -n "$REQ" ] && cat "$REQ"; echo "$MIRROR $SDE"; } | sha256sum | cut -c1-16)"
 if [ -n "$REQ" ] && [ ! -f "$REQ" ]; then echo "error: $REQ: no such requirements file" >&2; exit 1; fi
 if [ -z "${FORCE:-}" ] && [ -f "$OUT/oci-layout" ] && [ "$(cat "$OUT.stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "base image is cached: $OUT"

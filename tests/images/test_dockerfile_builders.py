@@ -97,21 +97,15 @@ def test_buildah_missing_base(make_project, tmp_path, short_tmp):
 
 
 @pytest.mark.xdist_group("podman")
-def test_docker_sdk_build_on_podman_service(make_project, tmp_path, podman_service):
+def test_docker_sdk_build_on_podman_service(make_project, tmp_path, podman_service, monkeypatch):
     require_tool("skopeo")
     proj = project(make_project, "auto", "localhost/busybox:test")
     # auto picks docker because an engine answers at DOCKER_HOST; shipit check says so
-    import os
-
     from shipit.commands.check import check
 
-    old = {k: os.environ.get(k) for k in podman_service}
-    os.environ.update(podman_service)
-    try:
-        [images] = [r for r in check(proj / "shipit.yaml") if r.stage == "images"]
-    finally:
-        for k, v in old.items():
-            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    for key, value in podman_service.items():
+        monkeypatch.setenv(key, value)
+    [images] = [r for r in check(proj / "shipit.yaml") if r.stage == "images"]
     assert images.notes[0].startswith("svc: builder docker — Dockerfile found and a Docker API engine answers")
 
     proc = release(proj, tmp_path / "out", podman_service)

@@ -104,7 +104,8 @@ def podman_service(tmp_path_factory, busybox_base):
                 break
             except Exception:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError("podman service did not start:\n" + (tmp / "service.log").read_text())
+                    raise AssertionError("podman service did not start:\n"
+                                         + (tmp / "service.log").read_text()) from None
                 time.sleep(0.2)
         with open(busybox_base["docker-archive"], "rb") as fh:
             [image] = client.images.load(fh.read())

@@ -35,8 +35,9 @@ images:
 
 
 def release(proj: Path, out: Path, env: dict[str, str], *args: str, verbose: bool = True):
-    return run_shipit(*(["-v"] if verbose else []), "release", "--version", "2.0.0", "--config", str(proj / "shipit.yaml"), "--output",
-                      str(out), *args, env=shipit_env(SHIPIT_CACHE_DIR=str(out.parent / "cache"), **env))
+    return run_shipit(*(["-v"] if verbose else []), "release", "--version", "2.0.0", "--config",
+                      str(proj / "shipit.yaml"), "--output", str(out), *args,
+                      env=shipit_env(SHIPIT_CACHE_DIR=str(out.parent / "cache"), **env))
 
 
 def artifact(release_dir: Path) -> dict:

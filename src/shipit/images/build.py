@@ -43,7 +43,8 @@ def select_builder(image: ImageConfig, project_dir: Path) -> tuple[str, str]:
     req = BuildRequest(image=image, project_dir=project_dir, source_date_epoch=0, labels={}, scratch_dir=project_dir)
     dockerfile = req.dockerfile
     if image.layers or not dockerfile.is_file():
-        why = "layers: given" if image.layers else f"no Dockerfile at {dockerfile.relative_to(project_dir) if dockerfile.is_relative_to(project_dir) else dockerfile}"
+        shown = dockerfile.relative_to(project_dir) if dockerfile.is_relative_to(project_dir) else dockerfile
+        why = "layers: given" if image.layers else f"no Dockerfile at {shown}"
         return "oci", f"{why} → native oci builder (reproducible, no daemon)"
     ok, detail = get_builder("docker").available()
     if ok:

@@ -60,7 +60,8 @@ class DockerBuilder(Builder):
             return False, "the docker Python package is not installed"
         except Exception as exc:  # any failure means "no engine answers"
             return False, f"no engine answers at {address}: {type(exc).__name__}"
-        return True, f"{version.get('Platform', {}).get('Name') or 'engine'} API {version.get('ApiVersion')} at {address}"
+        name = version.get("Platform", {}).get("Name") or "engine"
+        return True, f"{name} API {version.get('ApiVersion')} at {address}"
 
     def requirements(self) -> list[Tool]:
         return [Tool("docker-engine", why="builds the Dockerfile through the Docker API (DOCKER_HOST)",

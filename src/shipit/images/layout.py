@@ -147,7 +147,8 @@ def _pick(manifests: list[dict], ref: str | None, platform: dict | None, where: 
         cands = [m for m in manifests if m.get("annotations", {}).get(REF_NAME) == ref]
         if not cands:
             names = sorted({m.get("annotations", {}).get(REF_NAME, "") for m in manifests} - {""})
-            raise ShipitError(f"{where}: no image named {ref!r}", hint=f"names in the layout: {', '.join(names) or 'none'}")
+            raise ShipitError(f"{where}: no image named {ref!r}",
+                              hint=f"names in the layout: {', '.join(names) or 'none'}")
     if platform and len(cands) > 1:
         plat = [m for m in cands if m.get("platform", {}).get("os") == platform["os"]
                 and m.get("platform", {}).get("architecture") == platform["architecture"]]
@@ -273,7 +274,8 @@ def write_image_archive(out: Path, image: Image, *, annotations: dict[str, str],
                 blob = blobs[digest]
                 with blob.open() as fh:
                     tar.addfile(_tarinfo(blob_name(digest), mtime, size=blob.size), fh)
-            for name, data in (("index.json", index), ("oci-layout", json_bytes({"imageLayoutVersion": OCI_LAYOUT_VERSION}))):
+            layout_file = json_bytes({"imageLayoutVersion": OCI_LAYOUT_VERSION})
+            for name, data in (("index.json", index), ("oci-layout", layout_file)):
                 tar.addfile(_tarinfo(name, mtime, size=len(data)), io.BytesIO(data))
         os.replace(tmp, out)
     finally:

@@ -19,6 +19,8 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from shipit.errors import ConfigError
 from shipit.images.config import ImageConfig
+from shipit.signing.config import SigningConfig
+from shipit.migrations.config import MigrationsConfig
 
 DEFAULT_CONFIG = "shipit.yaml"
 
@@ -44,6 +46,8 @@ class Config(Model):
     schema_version: int = Field(1, ge=1, le=1, description="Version of this file's format.")
     project: ProjectConfig
     images: list[ImageConfig] = Field(default_factory=list, description="Container images to build.")
+    signing: SigningConfig | None = Field(None, description="Signatures, SLSA provenance and SBOM attestations.")
+    migrations: MigrationsConfig | None = Field(None, description="Alembic migrations: SQL, round trip, rollback.")
 
     # Set by load_config, not by the user.
     _path: Path | None = None

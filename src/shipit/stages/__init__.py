@@ -8,6 +8,8 @@ from shipit.stages.checksums import ChecksumsStage
 from shipit.stages.images import ImagesStage
 from shipit.stages.manifest import ManifestStage
 from shipit.stages.publish import PublishStage
+from shipit.stages.sign import SignStage
+from shipit.stages.migrations import MigrationsStage
 
 
 def all_stages() -> list[Stage]:
@@ -17,6 +19,10 @@ def all_stages() -> list[Stage]:
         ManifestStage(),
         ChecksumsStage(),
         PublishStage(),
+        MigrationsStage(),
+        ManifestStage(),
+        ChecksumsStage(),
+        SignStage(),
     ]
 
 

@@ -13,9 +13,7 @@ DEMO_KEY_DIR := .cache/demo-key
 DEMO_KEY_ENV := SHIPIT_SIGNING_KEY=$(DEMO_KEY_DIR)/cosign.key SHIPIT_KEY_PASSWORD=demo-only-not-secret
 
 ## make demo: install what the demo needs and cut release/1.0.0 of examples/orders-service (no daemon).
-demo: deps-demo base
-	$(PYTHON) -m shipit release --version 1.0.0 --config examples/orders-service/shipit.yaml --output release --force
-demo: deps-demo $(DEMO_KEY_DIR)/cosign.key
+demo: deps-demo base $(DEMO_KEY_DIR)/cosign.key
 	$(DEMO_KEY_ENV) $(PYTHON) -m shipit release --version 1.0.0 --config examples/orders-service/shipit.yaml --output release --force
 	$(PYTHON) -m shipit verify release/1.0.0 --key $(DEMO_KEY_DIR)/cosign.pub
 

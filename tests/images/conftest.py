@@ -32,11 +32,12 @@ def short_tmp():
     shutil.rmtree(path, ignore_errors=True)
 
 
-def write_store(directory: Path) -> dict[str, str]:
-    """A private vfs container store + containers.conf (runc, fixed ulimits); returns the env vars."""
+def write_store(directory: Path, driver: str = "vfs") -> dict[str, str]:
+    """A private container store + containers.conf (runc, fixed ulimits); returns the env vars.
+    vfs works everywhere but copies every layer in full; overlay is the fast choice for big images."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "storage.conf").write_text(
-        f'[storage]\ndriver = "vfs"\ngraphroot = "{directory}/root"\nrunroot = "{directory}/run"\n')
+        f'[storage]\ndriver = "{driver}"\ngraphroot = "{directory}/root"\nrunroot = "{directory}/run"\n')
     (directory / "containers.conf").write_text(CONTAINERS_CONF)
     return {"CONTAINERS_STORAGE_CONF": str(directory / "storage.conf"),
             "CONTAINERS_CONF": str(directory / "containers.conf")}

@@ -16,13 +16,11 @@ def all_stages() -> list[Stage]:
     """Every registered stage, in run order (a fresh instance per release)."""
     return [
         ImagesStage(),
-        ManifestStage(),
-        ChecksumsStage(),
-        PublishStage(),
         MigrationsStage(),
         ManifestStage(),
         ChecksumsStage(),
         SignStage(),
+        PublishStage(),
     ]
 
 

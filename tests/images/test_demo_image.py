@@ -50,10 +50,14 @@ def test_demo_image_runs_the_service(tmp_path, debian_base, short_tmp):
     env = write_store(short_tmp / "store", driver="overlay")
     run(["podman", "load", "-i", str(out)], env)
     ref = f"{image.repository}:1.0.0"
+    probe = ("import time, urllib.request as u\n"
+             "for _ in range(300):\n"
+             "    try:\n"
+             "        print(u.urlopen('http://127.0.0.1:8080/healthz', timeout=2).status); break\n"
+             "    except OSError:\n"
+             "        time.sleep(0.1)\n")
     script = ("python3 -m alembic upgrade head >/dev/null 2>&1 || exit 7; "
-              "python3 -m orders & sleep 3; "
-              "python3 -c \"import urllib.request as u; print(u.urlopen('http://127.0.0.1:8080/healthz').status)\"; "
-              "id -u")
+              f"python3 -m orders & python3 -c \"{probe}\"; id -u")
     proc = subprocess.run(["podman", "run", "--rm", "--network=none", ref, "sh", "-c", script],
                           env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -211,6 +211,7 @@ def test_layer_entries_sorted_with_parents_and_excludes(tmp_path):
 @pytest.mark.parametrize("kind", ["docker-archive", "oci-dir"])
 def test_other_base_formats_give_the_same_image(make_project, tmp_path, busybox_base, kind):
     """docker-archive (plain layer tars, gzipped by us) and an OCI layout directory both work as bases."""
+    require_tool("skopeo")
     proj = make(make_project, str(busybox_base[kind]))
     proc = release(proj, tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -56,7 +56,9 @@ def test_publish_to_open_registry(make_project, tmp_path, registry):
     require_tool("skopeo")
     rel = cut(make_project, tmp_path, f"{registry.address}/acme/pub")
     extra = image_extra(rel)
-    proc = publish(rel, tmp_path, "--insecure")
+    unknown = publish(rel, tmp_path, "--insecure", "--image", "nope")
+    assert unknown.returncode == 1 and "no image named 'nope'" in unknown.stderr
+    proc = publish(rel, tmp_path, "--insecure", "--image", "pub")
     assert proc.returncode == 0, proc.stderr
     assert extra["manifest_digest"] in proc.stdout and "published" in proc.stdout
     assert registry.tags("acme/pub") == sorted(extra["tags"])

@@ -192,6 +192,19 @@ def test_layer_cache_skips_unchanged_layers(tmp_path):
     third.path.write_bytes(b"truncated")
     fourth = cache.layer(layer_entries(layer, tmp_path), SDE)
     assert fourth.digest == third.digest and cache.misses == 3
+    assert verify_gzip(fourth.path)
+    # the same content elsewhere (other inodes and mtimes) is found by its diff_id: no second blob
+    shutil.copytree(src, tmp_path / "copy" / "src")
+    fifth = cache.layer(layer_entries(layer, tmp_path / "copy"), SDE)
+    assert fifth.path == fourth.path
+    assert len(list((tmp_path / "cache" / "blobs" / "sha256").iterdir())) == 2
+
+
+def verify_gzip(path: Path) -> bool:
+    import gzip
+
+    with gzip.open(path) as fh:
+        return len(fh.read()) > 0
 
 
 def test_layer_entries_sorted_with_parents_and_excludes(tmp_path):

@@ -6,8 +6,8 @@ no extended attributes or other host metadata, gzip-compressed with a fixed head
 on top of a base (an OCI layout directory, an ``oci-archive``, a ``docker-archive`` or ``scratch``) and
 described by an OCI config and manifest. Same inputs → same bytes → same digests.
 
-Layers are cached by content: the uncompressed tar is hashed first (its digest is the layer's
-``diff_id``); if the cache holds a compressed blob for that diff_id, compression is skipped.
+Layers are cached by content (diff_id → gzip blob), with a git-index-like stat shortcut so an
+untouched source tree is neither read nor compressed again (see :class:`LayerCache`).
 """
 
 from __future__ import annotations
@@ -240,8 +240,14 @@ class _HashingWriter:
 
 
 class LayerCache:
-    """diff_id → gzip blob, under ``<cache>/layers``. Entries are written atomically; a damaged or
-    missing blob is a miss."""
+    """diff_id → gzip blob, under ``<cache>/layers`` (content-addressed). Entries are written
+    atomically; a damaged or missing blob is a miss.
+
+    A second index maps a *stat key* (each entry's name, mode, owner and its source's device, inode,
+    size, mtime and ctime, like git's index) to the diff_id it produced, so an untouched tree is not
+    even read again. On a stat miss the tar is written, hashed and compressed in one pass; if its
+    diff_id turns out to be cached already, the new blob is dropped and the cached one used.
+    """
 
     def __init__(self, root: Path | None = None, level: int = GZIP_LEVEL):
         self.root = Path(root) if root else cache_root() / "layers"
@@ -254,6 +260,18 @@ class LayerCache:
     def _blob(self, digest: str) -> Path:
         return self.root / "blobs" / "sha256" / digest.split(":", 1)[1]
 
+    def _stat_index(self, key: str) -> Path:
+        return self.root / "stat" / f"{key}.json"
+
+    @staticmethod
+    def stat_key(entries: list[Entry], mtime: int) -> str:
+        h = hashlib.sha256(f"{LAYER_FORMAT} {mtime}\n".encode())
+        for e in entries:
+            st = e.source.lstat() if e.source is not None else None
+            meta = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode) if st else ()
+            h.update(repr((e.name, e.mode, e.uid, e.gid, str(e.source), meta)).encode() + b"\n")
+        return h.hexdigest()
+
     def lookup(self, diff_id: str) -> Blob | None:
         try:
             meta = json.loads(self._index(diff_id).read_text())
@@ -265,8 +283,10 @@ class LayerCache:
         return Blob({"mediaType": MT_LAYER_GZIP, "digest": meta["digest"], "size": meta["size"],
                      "diff_id": diff_id}, path=path)
 
-    def store(self, diff_id: str, produce) -> Blob:
-        """Compress the bytes ``produce(feed)`` writes (it returns their diff_id) into the cache."""
+    def store(self, diff_id: str | None, produce) -> Blob:
+        """Compress the bytes ``produce(feed)`` writes (it returns their diff_id) into the cache.
+
+        With ``diff_id`` None the digest is learnt from ``produce``; an already cached blob wins."""
         tmp_dir = self.root / "tmp"
         tmp_dir.mkdir(parents=True, exist_ok=True)
         tmp = tmp_dir / f"{os.getpid()}-{threading.get_ident()}.gz"
@@ -276,25 +296,35 @@ class LayerCache:
                 produced = produce(comp.feed)
             finally:
                 digest, size = comp.close()
-            if produced != diff_id:
+            if diff_id is not None and produced != diff_id:
                 raise ShipitError("a layer's files changed while it was being built",
                                   hint="make sure nothing writes into the layer's source during the release")
+            cached = self.lookup(produced)
+            if cached is not None:
+                return cached
             path = self._blob(digest)
             path.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
-        write_bytes(self._index(diff_id), json_bytes({"digest": digest, "size": size}))
-        return Blob({"mediaType": MT_LAYER_GZIP, "digest": digest, "size": size, "diff_id": diff_id}, path=path)
+        write_bytes(self._index(produced), json_bytes({"digest": digest, "size": size}))
+        return Blob({"mediaType": MT_LAYER_GZIP, "digest": digest, "size": size, "diff_id": produced}, path=path)
 
     def layer(self, entries: list[Entry], mtime: int) -> Blob:
-        diff_id = write_layer_tar(entries, mtime)
-        blob = self.lookup(diff_id)
+        """The gzip blob of a layer: from the cache when its files are untouched, else built."""
+        key = self.stat_key(entries, mtime)
+        try:
+            known = json.loads(self._stat_index(key).read_text())["diff_id"]
+        except (OSError, ValueError, KeyError):
+            known = None
+        blob = self.lookup(known) if known else None
         if blob is not None:
             self.hits += 1
             return blob
         self.misses += 1
-        return self.store(diff_id, lambda feed: write_layer_tar(entries, mtime, feed))
+        blob = self.store(None, lambda feed: write_layer_tar(entries, mtime, feed))
+        write_bytes(self._stat_index(key), json_bytes({"diff_id": blob.descriptor["diff_id"]}))
+        return blob
 
     def compress_tar(self, tar_path: Path) -> Blob:
         """A plain layer tar (e.g. from a docker-archive) as a cached gzip blob."""

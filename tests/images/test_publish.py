@@ -157,3 +157,77 @@ images:
     assert "stage 'publish' failed" in proc.stderr and "gave up after 4 attempts" in proc.stderr
     assert "  published " not in proc.stderr
     assert not (tmp_path / "out" / "1.0.0").exists()
+
+
+class _Flaky:
+    """A tiny HTTP server on 127.0.0.1 that answers 503 (or drops the connection) a few times first."""
+
+    def __init__(self, failures: int, digest: str, drop: bool = False):
+        import http.server
+        import threading
+
+        state = {"count": 0}
+        self.state = state
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *_args):
+                pass
+
+            def _answer(self, body: bool) -> None:
+                state["count"] += 1
+                if state["count"] <= failures:
+                    if drop:
+                        self.close_connection = True
+                        self.connection.close()
+                        return
+                    self.send_response(503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Docker-Content-Digest", digest)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_HEAD(self):  # noqa: N802
+                self._answer(False)
+
+            def do_GET(self):  # noqa: N802
+                self._answer(True)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.address = f"127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("drop", [False, True], ids=["503", "dropped-connection"])
+def test_digest_check_retries_transient_failures(drop):
+    from shipit.images.publish import Target, _with_retries, registry_digest
+
+    digest = "sha256:" + "ab" * 32
+    server = _Flaky(failures=2, digest=digest, drop=drop)
+    try:
+        target = Target("x", Path("/dev/null"), f"{server.address}/acme/x", "1", digest)
+        notes: list[str] = []
+        got = _with_retries(lambda: registry_digest(target, insecure=True, creds=None), "check", 3, 0.01,
+                            notes.append)
+        assert got == digest and server.state["count"] == 3 and len(notes) == 2
+    finally:
+        server.stop()
+
+
+def test_push_gives_up_on_persistent_503(make_project, tmp_path):
+    require_tool("skopeo")
+    server = _Flaky(failures=10**6, digest="")
+    try:
+        rel = cut(make_project, tmp_path, f"{server.address}/acme/flaky")
+        proc = publish(rel, tmp_path, "--insecure", "--retries", "1")
+        assert proc.returncode == 1
+        assert "gave up after 2 attempts" in proc.stderr and "503" in proc.stderr
+        assert proc.stdout == ""
+    finally:
+        server.stop()

@@ -19,6 +19,8 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from shipit.errors import ConfigError
 from shipit.images.config import ImageConfig
+from shipit.ops.config import ServiceConfig
+from shipit.pipelines.config import EnvironmentConfig, PipelineConfig
 from shipit.signing.config import SigningConfig
 from shipit.migrations.config import MigrationsConfig
 
@@ -46,6 +48,10 @@ class Config(Model):
     schema_version: int = Field(1, ge=1, le=1, description="Version of this file's format.")
     project: ProjectConfig
     images: list[ImageConfig] = Field(default_factory=list, description="Container images to build.")
+    service: ServiceConfig | None = Field(None, description="What operations needs: SLOs, alerts, runbooks (ops stage).")
+    pipeline: PipelineConfig | None = Field(None, description="CI/CD pipeline validation policy.")
+    environments: dict[str, EnvironmentConfig] | None = Field(
+        None, description="Deployment environments: variables, secrets (names only), feature flags.")
     signing: SigningConfig | None = Field(None, description="Signatures, SLSA provenance and SBOM attestations.")
     migrations: MigrationsConfig | None = Field(None, description="Alembic migrations: SQL, round trip, rollback.")
 

@@ -8,6 +8,8 @@ from shipit.stages.checksums import ChecksumsStage
 from shipit.stages.images import ImagesStage
 from shipit.stages.manifest import ManifestStage
 from shipit.stages.publish import PublishStage
+from shipit.stages.ops import OpsStage
+from shipit.stages.pipeline import PipelineStage
 from shipit.stages.sign import SignStage
 from shipit.stages.migrations import MigrationsStage
 
@@ -17,6 +19,8 @@ def all_stages() -> list[Stage]:
     return [
         ImagesStage(),
         MigrationsStage(),
+        OpsStage(),
+        PipelineStage(),
         ManifestStage(),
         ChecksumsStage(),
         SignStage(),

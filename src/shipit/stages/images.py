@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from shipit.artifacts import Kind
 from shipit.errors import ShipitError
 from shipit.pipeline import Stage
+from shipit.tools import Tool
+
+
+def _base_tool(image: str, base: str, project_dir: Path) -> Tool:
+    path = Path(base).expanduser()
+    path = path if path.is_absolute() else project_dir / path
+
+    def probe() -> tuple[bool, str]:
+        if (path / "oci-layout").is_file() or path.is_file():
+            return True, str(path)
+        return False, f"{path} not found (scripts/build-debian-base.sh or `make base` builds the demo's)"
+
+    return Tool(f"base of {image}", why="the native builder starts from it", probe=probe)
 
 
 class ImagesStage(Stage):
@@ -28,6 +43,8 @@ class ImagesStage(Stage):
             for tool in get_builder(name).requirements():
                 if tool not in tools:
                     tools.append(tool)
+            if name == "oci" and image.base != "scratch":
+                tools.append(_base_tool(image.name, image.base, ctx.project_dir))
         return tools
 
     def run(self, ctx):

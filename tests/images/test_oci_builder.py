@@ -303,6 +303,12 @@ def test_check_explains_builder_choice(make_project, tmp_path):
     auto = make_project(config("scratch").replace("builder: oci", "builder: auto"), APP_FILES)
     [images] = [r for r in check(auto / "shipit.yaml") if r.stage == "images"]
     assert images.notes == ["orders-api: builder oci — layers: given → native oci builder (reproducible, no daemon)"]
+    # a missing base makes `shipit check` fail, naming it
+    (auto / "shipit.yaml").write_text(config("bases/missing").replace("builder: oci", "builder: auto"))
+    [images] = [r for r in check(auto / "shipit.yaml") if r.stage == "images"]
+    assert not images.ok and "bases/missing not found" in images.tools[0].detail
+    proc = run_shipit("check", "--config", str(auto / "shipit.yaml"))
+    assert proc.returncode == 1 and "missing required tools" in proc.stderr
 
 
 def test_image_config_model_rejects_layers_for_dockerfile_builders():

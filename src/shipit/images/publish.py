@@ -141,7 +141,8 @@ def _with_retries(action: Callable[[], Any], what: str, retries: int, backoff: f
 def skopeo_push(target: Target, *, insecure: bool, authfile: Path | None, timeout: float = 1800) -> None:
     cmd = ["skopeo", "copy", "--quiet", "--preserve-digests", "--retry-times", "0",
            f"--dest-tls-verify={'false' if insecure else 'true'}"]
-    cmd += ["--dest-authfile", str(authfile)] if authfile else ["--dest-no-creds"]
+    if authfile:  # else skopeo looks up its usual auth files and credential helpers itself
+        cmd += ["--dest-authfile", str(authfile)]
     cmd += [f"oci-archive:{target.path}", f"docker://{target.reference}"]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)

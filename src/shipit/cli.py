@@ -149,6 +149,9 @@ def init(directory, force) -> None:
 from shipit.sbom.cli import sbom as _sbom  # noqa: E402
 
 main.add_command(_sbom)
+from shipit.images.cli import publish_command  # noqa: E402
+
+main.add_command(publish_command)
 from shipit.ops.cli import ops as ops_group  # noqa: E402
 
 main.add_command(ops_group)

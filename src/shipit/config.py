@@ -18,6 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from shipit.errors import ConfigError
+from shipit.images.config import ImageConfig
 from shipit.ops.config import ServiceConfig
 from shipit.pipelines.config import EnvironmentConfig, PipelineConfig
 from shipit.signing.config import SigningConfig
@@ -48,6 +49,7 @@ class Config(Model):
     schema_version: int = Field(1, ge=1, le=1, description="Version of this file's format.")
     project: ProjectConfig
     sbom: SbomConfig = Field(default_factory=SbomConfig, description="SBOMs of images and source dependencies.")
+    images: list[ImageConfig] = Field(default_factory=list, description="Container images to build.")
     service: ServiceConfig | None = Field(None, description="What operations needs: SLOs, alerts, runbooks (ops stage).")
     pipeline: PipelineConfig | None = Field(None, description="CI/CD pipeline validation policy.")
     environments: dict[str, EnvironmentConfig] | None = Field(

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from shipit.pipeline import Stage
 from shipit.stages.checksums import ChecksumsStage
+from shipit.stages.images import ImagesStage
 from shipit.stages.manifest import ManifestStage
 from shipit.stages.sbom import SbomStage
+from shipit.stages.publish import PublishStage
 from shipit.stages.ops import OpsStage
 from shipit.stages.pipeline import PipelineStage
 from shipit.stages.sign import SignStage
@@ -17,12 +19,14 @@ def all_stages() -> list[Stage]:
     """Every registered stage, in run order (a fresh instance per release)."""
     return [
         SbomStage(),
+        ImagesStage(),
         MigrationsStage(),
         OpsStage(),
         PipelineStage(),
         ManifestStage(),
         ChecksumsStage(),
         SignStage(),
+        PublishStage(),
     ]
 
 

@@ -1,5 +1,5 @@
 """The ordered list of release stages. Order matters:
-build → sbom → migrations/pipeline/ops → site → manifest → checksums → sign → publish."""
+images → sbom → migrations / pipeline / ops → site → manifest → checksums → sign → publish."""
 
 from __future__ import annotations
 
@@ -7,22 +7,22 @@ from shipit.pipeline import Stage
 from shipit.stages.checksums import ChecksumsStage
 from shipit.stages.images import ImagesStage
 from shipit.stages.manifest import ManifestStage
-from shipit.stages.sbom import SbomStage
-from shipit.stages.publish import PublishStage
+from shipit.stages.migrations import MigrationsStage
 from shipit.stages.ops import OpsStage
 from shipit.stages.pipeline import PipelineStage
+from shipit.stages.publish import PublishStage
+from shipit.stages.sbom import SbomStage
 from shipit.stages.sign import SignStage
-from shipit.stages.migrations import MigrationsStage
 
 
 def all_stages() -> list[Stage]:
     """Every registered stage, in run order (a fresh instance per release)."""
     return [
-        SbomStage(),
         ImagesStage(),
+        SbomStage(),
         MigrationsStage(),
-        OpsStage(),
         PipelineStage(),
+        OpsStage(),
         ManifestStage(),
         ChecksumsStage(),
         SignStage(),

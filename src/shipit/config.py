@@ -35,6 +35,9 @@ class ProjectConfig(Model):
     owners: list[str] = Field(default_factory=list, description="Team or people who own the service.")
 
 
+from shipit.site.config import EvidenceConfig, SiteConfig  # noqa: E402  (section models import Model)
+
+
 class Config(Model):
     """The whole ``shipit.yaml``."""
 
@@ -42,6 +45,8 @@ class Config(Model):
 
     schema_version: int = Field(1, ge=1, le=1, description="Version of this file's format.")
     project: ProjectConfig
+    site: SiteConfig = Field(default_factory=SiteConfig, description="The offline handoff site.")
+    evidence: EvidenceConfig | None = Field(None, description="Validation evidence and gates shown on the site.")
 
     # Set by load_config, not by the user.
     _path: Path | None = None

@@ -6,11 +6,13 @@ from __future__ import annotations
 from shipit.pipeline import Stage
 from shipit.stages.checksums import ChecksumsStage
 from shipit.stages.manifest import ManifestStage
+from shipit.stages.site import SiteStage
 
 
 def all_stages() -> list[Stage]:
     """Every registered stage, in run order (a fresh instance per release)."""
     return [
+        SiteStage(),
         ManifestStage(),
         ChecksumsStage(),
     ]

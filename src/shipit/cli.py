@@ -142,5 +142,11 @@ def init(directory, force) -> None:
             out_console.print(f"  detected {key.replace('_', ' ')}: {value if not isinstance(value, bool) else 'yes'}")
 
 
+from shipit.site.cli import publish, signoff, site, status  # noqa: E402
+
+for _command in (site, signoff, status, publish):
+    main.add_command(_command)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

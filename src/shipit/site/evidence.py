@@ -211,9 +211,10 @@ def collect(cfg: EvidenceConfig, project_dir: Path) -> list[EvidenceFile]:
     return [EvidenceFile(kind, path, rel, PARSERS[kind](path)) for kind, path, rel in find_files(cfg, project_dir)]
 
 
-def _gate(name: str, description: str, threshold: Any, actual: Any, passed: bool | None) -> dict[str, Any]:
-    # passed None = no evidence for a configured gate, which fails it.
-    return {"name": name, "description": description, "threshold": threshold, "actual": actual,
+def _gate(name: str, description: str, threshold: str, actual: Any, passed: bool | None,
+          unit: str = "") -> dict[str, Any]:
+    # passed None = no evidence for a configured gate, which fails it. ``actual`` is a number (or None).
+    return {"name": name, "description": description, "threshold": threshold, "actual": actual, "unit": unit,
             "passed": bool(passed), "detail": "" if passed is not None else "no evidence of this kind"}
 
 
@@ -241,17 +242,16 @@ def evaluate_gates(cfg: EvidenceConfig, totals: dict[str, Any]) -> list[dict[str
     tests, sarif, load = totals["tests"], totals["sarif"], totals["load"]
     if g.tests_pass:
         bad = None if tests is None else tests["failed"] + tests["error"]
-        out.append(_gate("tests_pass", "every test case passed", "0 failed or errored",
-                         None if tests is None else f"{bad} failed or errored",
-                         None if tests is None else bad == 0))
+        out.append(_gate("tests_pass", "every test case passed", "0 failed or errored", bad,
+                         None if tests is None else bad == 0, " failed or errored"))
     if g.min_tests is not None:
         out.append(_gate("min_tests", "enough test cases ran", f">= {g.min_tests}",
                          None if tests is None else tests["tests"],
                          None if tests is None else tests["tests"] >= g.min_tests))
     if g.min_coverage is not None:
         cov = totals["coverage_percent"]
-        out.append(_gate("min_coverage", "line coverage", f">= {g.min_coverage}%",
-                         None if cov is None else f"{cov}%", None if cov is None else cov >= g.min_coverage))
+        out.append(_gate("min_coverage", "line coverage", f">= {g.min_coverage}%", cov,
+                         None if cov is None else cov >= g.min_coverage, "%"))
     if g.max_sarif_errors is not None:
         out.append(_gate("max_sarif_errors", "error-level security/lint findings", f"<= {g.max_sarif_errors}",
                          None if sarif is None else sarif["error"],
@@ -262,8 +262,8 @@ def evaluate_gates(cfg: EvidenceConfig, totals: dict[str, Any]) -> list[dict[str
                          None if sarif is None else sarif["warning"] <= g.max_sarif_warnings))
     if g.max_p95_ms is not None:
         out.append(_gate("max_p95_ms", "load test p95 latency", f"<= {g.max_p95_ms} ms",
-                         None if load is None else f"{load['p95_ms']} ms",
-                         None if load is None else load["p95_ms"] <= g.max_p95_ms))
+                         None if load is None else load["p95_ms"],
+                         None if load is None else load["p95_ms"] <= g.max_p95_ms, " ms"))
     if g.max_error_rate is not None:
         out.append(_gate("max_error_rate", "load test error rate", f"<= {g.max_error_rate}",
                          None if load is None else load["error_rate"],

@@ -193,6 +193,7 @@ def sign_off(release_dir: Path, role: str, name: str, decision: str, key_path: P
     write_bytes(out, data)
     write_text(out.with_name(out.name + ".sig"), base64.b64encode(sig).decode() + "\n")
     write_bytes(out.with_name(out.name + ".sigstore.json"), canonical_json(bundle(data, sig, key_hint(key.public_key()))))
+    write_signer_key(release_dir, role, key)
     return out
 
 
@@ -257,6 +258,20 @@ def default_public_keys(release_dir: Path, key_paths: list[Path] | None) -> list
     if not paths and (Path(release_dir) / "cosign.pub").is_file():
         paths = [Path(release_dir) / "cosign.pub"]
     return [load_public_key(p) for p in paths]
+
+
+def signer_keys(release_dir: Path) -> list[Path]:
+    """The public keys signers left in ``signoffs/keys/`` (self-declared: fine for showing a signature on
+    the site, not a trust anchor — ``shipit status``/``verify`` take trusted keys with --key)."""
+    return sorted((Path(release_dir) / SIGNOFF_DIR / "keys").glob("*.pub"))
+
+
+def write_signer_key(release_dir: Path, role: str, private_key) -> Path:
+    from cryptography.hazmat.primitives import serialization
+
+    pem = private_key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                serialization.PublicFormat.SubjectPublicKeyInfo)
+    return write_bytes(Path(release_dir) / SIGNOFF_DIR / "keys" / f"{role}.pub", pem)
 
 
 def verify_signoffs(release_dir: Path, public_keys: list | None = None) -> list[Check]:

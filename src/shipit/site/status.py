@@ -44,7 +44,7 @@ def decide(stages: list[dict[str, Any]], evidence: dict[str, Any] | None, roles:
     if evidence is None:
         checks.append(Check("validation gates", True, "no evidence: section configured, no gates to meet"))
     for gate in (evidence or {}).get("gates", []):
-        detail = f"{gate['actual']} (needs {gate['threshold']})" if gate.get("actual") is not None \
+        detail = f"{gate['actual']}{gate.get('unit', '')} (needs {gate['threshold']})" if gate.get("actual") is not None \
             else f"no evidence (needs {gate['threshold']})"
         checks.append(Check(f"gate {gate['name']}", bool(gate["passed"]), detail))
     rows = table(roles, signoffs)

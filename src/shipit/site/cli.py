@@ -68,9 +68,10 @@ def site_build(release_dir, keys, out_dir) -> None:
 def signoff(release_dir, role, name, decision, comment, key, verify_keys) -> None:
     """Sign off a finished release for a role, then rebuild the signed-off site under signoffs/."""
     from shipit.site.handoff import build_signed_edition, load_handoff
-    from shipit.site.signoff import sign_off, signer_keys
+    from shipit.site.signoff import release_identity, sign_off, signer_keys
     from shipit.site.status import release_status
 
+    release_identity(release_dir)  # a finished release (SHA256SUMS + manifest) before anything else
     roles = load_handoff(release_dir)["roles"]
     path = sign_off(release_dir, role, name, decision, key, comment=comment, roles=roles)
     out.print(f"[green]signed[/] {path}")

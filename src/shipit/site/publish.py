@@ -93,6 +93,13 @@ def push_oci(archive: Path, ref: str, release_dir: Path, *, insecure: bool | Non
     loopback = host.split(":")[0] in ("127.0.0.1", "localhost", "::1", "[::1]")
     insecure = loopback if insecure is None else insecure
     handoff = load_handoff(release_dir)
+    # oras-py retries a dead registry with long back-offs; fail fast with a clear message instead.
+    try:
+        requests.get(f"{'http' if insecure else 'https'}://{host}/v2/", timeout=10)
+    except requests.RequestException as exc:
+        raise ShipitError(f"pushing {archive.name} to oci://{ref} failed: cannot reach {host}: "
+                          f"{type(exc).__name__}", hint="check the registry address and that it is running "
+                                                         "(plain HTTP needs --insecure)") from None
     user, password = os.environ.get("SHIPIT_REGISTRY_USERNAME"), os.environ.get("SHIPIT_REGISTRY_PASSWORD")
     client = oras.client.OrasClient(hostname=host, insecure=insecure, auth_backend="basic" if user else "token")
     if user:

@@ -1,4 +1,7 @@
-"""Fixture releases for the handoff-site tests.
+"""Fixture releases for the handoff-site tests, and the fixtures test modules import from here.
+
+(No conftest.py in tests/site: a second module named ``conftest`` would shadow tests/conftest.py for
+modules that ``from conftest import run_shipit``.)
 
 The other capabilities (images, sbom, migrations, pipeline, ops) are stood in for by a stage that
 writes their documented outputs (paths, kinds and extras from the artifact contract) from
@@ -14,6 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 
 from shipit.artifacts import Kind
 from shipit.config import load_config
@@ -150,12 +154,16 @@ def cut(project: Path, out_root: Path, version: str = "1.0.0", with_others: bool
     os.rename(staging, target)
     return target
 
+_CACHE: dict = {}
+
 
 @pytest.fixture(scope="session")
 def fixture_release(tmp_path_factory) -> Path:
     """One complete release (every page has content), shared read-only by the tests."""
-    root = tmp_path_factory.mktemp("site-release")
-    return cut(make_project(root), root / "release")
+    if "release" not in _CACHE:  # test modules import this fixture: build once per process
+        root = tmp_path_factory.mktemp("site-release")
+        _CACHE["release"] = cut(make_project(root), root / "release")
+    return _CACHE["release"]
 
 
 @pytest.fixture
@@ -172,6 +180,8 @@ def signing_keys(tmp_path_factory) -> dict[str, Path]:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
+    if "keys" in _CACHE:
+        return _CACHE["keys"]
     d = tmp_path_factory.mktemp("keys")
     out = {}
     for name in ("signer", "other"):
@@ -181,4 +191,5 @@ def signing_keys(tmp_path_factory) -> dict[str, Path]:
         (d / f"{name}.pub").write_bytes(key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
         out[name], out[f"{name}_pub"] = d / f"{name}.key", d / f"{name}.pub"
+    _CACHE["keys"] = out
     return out

@@ -101,14 +101,16 @@ def _leftover_version(name: str) -> str | None:
     return None
 
 
-def clean_leftovers(output_root: Path, console: Console | None = None) -> list[Path]:
-    """Remove staging/trash directories left by interrupted runs whose lock is no longer held."""
+def clean_leftovers(output_root: Path, console: Console | None = None, held: frozenset[str] = frozenset()) -> list[Path]:
+    """Remove staging/trash directories left by interrupted runs whose lock is no longer held.
+
+    ``held`` names versions whose lock the caller holds: their leftovers are stale by definition."""
     removed = []
     if not output_root.is_dir():
         return removed
     for entry in output_root.iterdir():
         version = _leftover_version(entry.name)
-        if version is None or _is_locked(output_root, version):
+        if version is None or (version not in held and _is_locked(output_root, version)):
             continue
         shutil.rmtree(entry, ignore_errors=True)
         removed.append(entry)
@@ -202,7 +204,7 @@ def cut_release(opts: ReleaseOptions, console: Console | None = None) -> Release
     target = output_root / version
     output_root.mkdir(parents=True, exist_ok=True)
     with version_lock(output_root, version):
-        clean_leftovers(output_root, console)
+        clean_leftovers(output_root, console, held=frozenset({version}))
         if target.exists() and not opts.force:
             raise UsageError(f"{target} already exists", hint="pass --force to replace it, or cut a new version")
         staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{version}-", dir=output_root))

@@ -1,7 +1,4 @@
-"""Fixture releases for the handoff-site tests, and the fixtures test modules import from here.
-
-(No conftest.py in tests/site: a second module named ``conftest`` would shadow tests/conftest.py for
-modules that ``from conftest import run_shipit``.)
+"""Fixture releases for the handoff-site tests (the pytest fixtures are in conftest.py).
 
 The other capabilities (images, sbom, migrations, pipeline, ops) are stood in for by a stage that
 writes their documented outputs (paths, kinds and extras from the artifact contract) from
@@ -15,8 +12,6 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-
-import pytest
 
 
 from shipit.artifacts import Kind
@@ -153,43 +148,3 @@ def cut(project: Path, out_root: Path, version: str = "1.0.0", with_others: bool
     target = out_root / version
     os.rename(staging, target)
     return target
-
-_CACHE: dict = {}
-
-
-@pytest.fixture(scope="session")
-def fixture_release(tmp_path_factory) -> Path:
-    """One complete release (every page has content), shared read-only by the tests."""
-    if "release" not in _CACHE:  # test modules import this fixture: build once per process
-        root = tmp_path_factory.mktemp("site-release")
-        _CACHE["release"] = cut(make_project(root), root / "release")
-    return _CACHE["release"]
-
-
-@pytest.fixture
-def release_copy(fixture_release, tmp_path) -> Path:
-    """A private copy of the fixture release that a test may sign off or tamper with."""
-    dest = tmp_path / "release" / fixture_release.name
-    shutil.copytree(fixture_release, dest)
-    return dest
-
-
-@pytest.fixture(scope="session")
-def signing_keys(tmp_path_factory) -> dict[str, Path]:
-    """Two EC P-256 key pairs (PEM): the signer's and someone else's."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    if "keys" in _CACHE:
-        return _CACHE["keys"]
-    d = tmp_path_factory.mktemp("keys")
-    out = {}
-    for name in ("signer", "other"):
-        key = ec.generate_private_key(ec.SECP256R1())
-        (d / f"{name}.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                          serialization.NoEncryption()))
-        (d / f"{name}.pub").write_bytes(key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-        out[name], out[f"{name}_pub"] = d / f"{name}.key", d / f"{name}.pub"
-    _CACHE["keys"] = out
-    return out

@@ -9,8 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO, require, require_tool
-from site_helpers import fixture_release  # noqa: F401 (fixture)
+from tests.conftest import REPO, require, require_tool
 
 NODE_DIR = REPO / "tests" / "node"
 PAGES = ["index.html", "images.html", "signatures.html", "migrations.html", "pipeline.html", "runbooks/index.html",

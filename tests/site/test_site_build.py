@@ -10,10 +10,10 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from site_helpers import EPOCH, cut, fixture_release, make_project  # noqa: F401 (fixture)
 
 from shipit.errors import ShipitError
 from shipit.site.build import PAGES, foreign_markdown
+from tests.site.site_helpers import EPOCH, cut, make_project
 
 
 def html(release: Path, page: str) -> str:

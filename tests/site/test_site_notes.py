@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from site_helpers import git, make_project
 
 from shipit.site import notes as rn
 from shipit.site.config import SiteConfig
 from shipit.site.handoff import render_release_notes
+from tests.site.site_helpers import git, make_project
 
 
 def test_parse_commit_headers_and_footers():

@@ -10,11 +10,10 @@ import time
 
 import pytest
 import requests
-from conftest import free_port, require_tool, run_shipit
-from site_helpers import fixture_release, release_copy  # noqa: F401 (fixtures)
 
 from shipit.checksums import parse_sums
 from shipit.site.publish import ARTIFACT_TYPE, LAYER_MEDIA_TYPE
+from tests.conftest import free_port, require_tool, run_shipit
 
 
 def test_publish_to_directory(release_copy, tmp_path):

@@ -9,11 +9,10 @@ import re
 import shutil
 import subprocess
 
-from conftest import require_tool, run_shipit
-from site_helpers import cut, fixture_release, make_project, release_copy, signing_keys  # noqa: F401 (fixtures)
-
 from shipit.site.signoff import load_public_key, sign_off, verify_signoffs
 from shipit.site.status import release_status
+from tests.conftest import require_tool, run_shipit
+from tests.site.site_helpers import cut, make_project
 
 ROLES = ("architecture", "security", "operations")
 

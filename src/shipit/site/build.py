@@ -313,9 +313,13 @@ def _env(**values: str):
 
 def mkdocs_build(config_file: Path, source_date_epoch: int) -> Path:
     """``mkdocs build --strict`` through mkdocs' Python API; dates come from SOURCE_DATE_EPOCH."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import Abort, ConfigurationError
+    try:
+        from mkdocs.commands.build import build
+        from mkdocs.config import load_config
+        from mkdocs.exceptions import Abort, ConfigurationError
+    except ImportError:
+        raise ShipitError("the handoff site needs mkdocs and mkdocs-material",
+                          hint="pip install 'shipit[all]', or set site: {enabled: false} in shipit.yaml") from None
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

@@ -24,10 +24,10 @@ def test_publish_to_directory(release_copy, tmp_path):
     assert (dest / "handoff-site-1.0.0/index.html").read_bytes() == (release_copy / "site/index.html").read_bytes()
     result = json.loads(proc.stdout)
     assert result["edition"] == "release"
-    # The record is a new file; no file covered by SHA256SUMS is touched.
-    sums = parse_sums((release_copy / "SHA256SUMS").read_text())
-    assert "publish/site.json" not in sums
-    assert json.loads((release_copy / "publish/site.json").read_text())["target"] == str(dest)
+    assert result["archive_sha256"] == hashlib.sha256((dest / "handoff-site-1.0.0.tar.gz").read_bytes()).hexdigest()
+    # Publishing writes nothing into the release.
+    assert sorted(p.relative_to(release_copy).as_posix() for p in release_copy.rglob("*") if p.is_file()) == \
+        sorted([*parse_sums((release_copy / "SHA256SUMS").read_text()), "SHA256SUMS"])
 
 
 @pytest.fixture

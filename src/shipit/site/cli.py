@@ -105,7 +105,7 @@ def status(ctx, release_dir, keys, as_json) -> None:
 @release_dir_arg
 @click.option("--site-to", "site_to", metavar="DIR|oci://REGISTRY/REPO:TAG",
               help="Copy the handoff site and its archive to DIR, or push the archive as an OCI artifact.")
-@click.option("--insecure/--secure", default=None, help="Plain HTTP to the registry (default: only for loopback).")
+@click.option("--insecure", is_flag=True, help="Plain HTTP to the registry (always for 127.0.0.1/localhost).")
 def publish(release_dir, site_to, insecure) -> None:
     """Publish a finished release (the handoff site with --site-to)."""
     from shipit.errors import UsageError

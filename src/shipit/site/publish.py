@@ -16,14 +16,13 @@ from typing import Any
 from urllib.parse import urlparse
 
 from shipit.errors import ShipitError, UsageError
-from shipit.files import sha256_file, write_json
+from shipit.files import sha256_file
 
 # OCI artifact media types: the artifact type travels as the config media type (the OCI 1.1 guidance
 # for registries without artifactType support; what `oras push --artifact-type` does), the layer is a
 # plain gzip'd tar.
 ARTIFACT_TYPE = "application/vnd.shipit.handoff-site.v1+json"
 LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
-RECORD = "publish/site.json"
 
 
 def edition(release_dir: Path) -> tuple[str, Path, Path]:
@@ -41,7 +40,8 @@ def edition(release_dir: Path) -> tuple[str, Path, Path]:
     return "release", site, archive
 
 
-def publish_site(release_dir: Path, target: str, *, insecure: bool | None = None) -> dict[str, Any]:
+def publish_site(release_dir: Path, target: str, *, insecure: bool = False) -> dict[str, Any]:
+    """Publish the newest edition to ``target`` (a directory or oci://REGISTRY/REPO:TAG); returns the record."""
     release_dir = Path(release_dir)
     name, site, archive = edition(release_dir)
     if target.startswith("oci://"):
@@ -50,10 +50,11 @@ def publish_site(release_dir: Path, target: str, *, insecure: bool | None = None
         raise UsageError(f"--site-to {target}: unsupported scheme", hint="use a directory or oci://REGISTRY/REPO:TAG")
     else:
         result = copy_to_dir(site, archive, Path(target))
-    result.update(edition=name, archive_sha256=sha256_file(archive),
+    result.update(edition=name, archive=archive.relative_to(release_dir).as_posix(),
+                  archive_sha256=sha256_file(archive),
                   published_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    # A new file outside SHA256SUMS: publishing never modifies a release file.
-    write_json(release_dir / RECORD, result)
+    # Recorded on stdout (JSON), not in the release: a release holds only what SHA256SUMS, the
+    # signatures and signoffs/ account for (`shipit verify` reports anything else).
     return result
 
 
@@ -83,7 +84,7 @@ def _split_ref(ref: str) -> tuple[str, str, str]:
     return host, repo, tag
 
 
-def push_oci(archive: Path, ref: str, release_dir: Path, *, insecure: bool | None = None) -> dict[str, Any]:
+def push_oci(archive: Path, ref: str, release_dir: Path, *, insecure: bool = False) -> dict[str, Any]:
     import oras.client
     import requests
 
@@ -91,7 +92,7 @@ def push_oci(archive: Path, ref: str, release_dir: Path, *, insecure: bool | Non
 
     host, repo, tag = _split_ref(ref)
     loopback = host.split(":")[0] in ("127.0.0.1", "localhost", "::1", "[::1]")
-    insecure = loopback if insecure is None else insecure
+    insecure = insecure or loopback  # a registry on this machine is plain HTTP
     handoff = load_handoff(release_dir)
     # oras-py retries a dead registry with long back-offs; fail fast with a clear message instead.
     try:

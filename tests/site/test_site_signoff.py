@@ -128,3 +128,17 @@ def test_signoff_needs_a_finished_release(tmp_path, signing_keys):
     empty.mkdir()
     proc = sign(empty, signing_keys, "security")
     assert proc.returncode != 0 and "SHA256SUMS" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_signed_edition_rebuild_is_reproducible(release_copy, signing_keys, tmp_path):
+    for role in ROLES:
+        sign_fast(release_copy, signing_keys, role)
+    outs = []
+    for n in (1, 2):
+        proc = run_shipit("site", "build", str(release_copy), "--out", str(tmp_path / f"out{n}"))
+        assert proc.returncode == 0, proc.stderr
+        outs.append((tmp_path / f"out{n}" / "handoff-site-1.0.0.tar.gz").read_bytes())
+    assert outs[0] == outs[1]
+    page = (tmp_path / "out1/site/signoff.html").read_text()
+    assert page.count(">verified") == 3 and "Operations Lead" in page
+    assert not (release_copy / "signoffs/site").exists()  # --out leaves the release alone

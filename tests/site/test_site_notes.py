@@ -44,3 +44,20 @@ def test_newer_and_unrelated_tags_are_ignored(tmp_path):
     assert rn.previous_tag(proj, "1.0.0") == "v0.9.0"
     assert rn.previous_tag(proj, "0.9.0") == ""
     assert len(rn.collect(proj, "0.9.0").commits) == 7  # no previous tag: the whole history
+
+
+def test_unknown_types_stay_whole_and_history_is_limited_to_the_project(tmp_path):
+    c = rn.parse_commit("d" * 40, "site: new pages", "")
+    assert (c.type, c.description) == ("", "site: new pages")
+    proj = make_project(tmp_path)
+    other = proj.parent / "orders" / "elsewhere"  # a sibling directory of the same repository
+    sub = proj / "svc"
+    sub.mkdir()
+    (sub / "a.txt").write_text("a\n")
+    git(proj, "add", "-A")
+    git(proj, "commit", "-qm", "feat: only in svc")
+    (proj / "root.txt").write_text("r\n")
+    git(proj, "add", "-A")
+    git(proj, "commit", "-qm", "fix: outside svc")
+    assert other.parent == proj
+    assert [c.description for c in rn.collect(sub, "1.0.0").commits] == ["only in svc"]

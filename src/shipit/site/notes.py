@@ -73,6 +73,8 @@ class ReleaseNotes:
 def parse_commit(sha: str, subject: str, body: str) -> Commit:
     c = Commit(sha=sha, subject=subject.strip(), body=body.strip())
     m = HEADER.match(c.subject)
+    if m and m["type"].lower() not in SECTIONS and not m["bang"]:
+        m = None  # "area: message" subjects of non-conventional histories stay whole
     if m:
         c.type, c.scope, c.description = m["type"].lower(), m["scope"] or "", m["desc"].strip()
         footer = BREAKING_FOOTER.search(c.body)
@@ -115,8 +117,9 @@ def collect(repo: Path, version: str, pattern: str = "v*") -> ReleaseNotes:
         return ReleaseNotes(version=version, previous_tag="")
     prev = previous_tag(repo, version, pattern)
     rev = f"{prev}..HEAD" if prev else "HEAD"
-    # NUL-separated records of (sha, subject, body); --no-merges keeps merge noise out.
-    out = _git(repo, "log", "--no-merges", "--format=%H%x1f%s%x1f%b%x1e", rev)
+    # Unit/record-separated (sha, subject, body); --no-merges keeps merge noise out; "-- ." limits the
+    # history to the project's directory (a service inside a monorepo gets only its own commits).
+    out = _git(repo, "log", "--no-merges", "--format=%H%x1f%s%x1f%b%x1e", rev, "--", ".")
     commits = []
     for record in out.split("\x1e"):
         record = record.strip("\n")

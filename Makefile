@@ -4,9 +4,17 @@ export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: demo test deps deps-demo bench clean
 
+# A throwaway signing key for the demo only (never use it for real releases): generated once under .cache/.
+DEMO_KEY_DIR := .cache/demo-key
+DEMO_KEY_ENV := SHIPIT_SIGNING_KEY=$(DEMO_KEY_DIR)/cosign.key SHIPIT_KEY_PASSWORD=demo-only-not-secret
+
 ## make demo: install what the demo needs and cut release/1.0.0 of examples/orders-service (no daemon).
-demo: deps-demo
-	$(PYTHON) -m shipit release --version 1.0.0 --config examples/orders-service/shipit.yaml --output release --force
+demo: deps-demo $(DEMO_KEY_DIR)/cosign.key
+	$(DEMO_KEY_ENV) $(PYTHON) -m shipit release --version 1.0.0 --config examples/orders-service/shipit.yaml --output release --force
+	$(PYTHON) -m shipit verify release/1.0.0 --key $(DEMO_KEY_DIR)/cosign.pub
+
+$(DEMO_KEY_DIR)/cosign.key:
+	$(DEMO_KEY_ENV) $(PYTHON) -m shipit keygen --output-dir $(DEMO_KEY_DIR)
 
 ## make test: install the test dependencies (apt, pip, npm) and run the whole suite.
 test: deps

@@ -146,6 +146,10 @@ from shipit.site.cli import publish, signoff, site, status  # noqa: E402
 
 for _command in (site, signoff, status, publish):
     main.add_command(_command)
+from shipit.signing.cli import COMMANDS as signing_commands  # noqa: E402
+
+for _cmd in signing_commands:
+    main.add_command(_cmd)
 
 
 if __name__ == "__main__":  # pragma: no cover

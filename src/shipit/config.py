@@ -18,6 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from shipit.errors import ConfigError
+from shipit.signing.config import SigningConfig
 
 DEFAULT_CONFIG = "shipit.yaml"
 
@@ -47,6 +48,7 @@ class Config(Model):
     project: ProjectConfig
     site: SiteConfig = Field(default_factory=SiteConfig, description="The offline handoff site.")
     evidence: EvidenceConfig | None = Field(None, description="Validation evidence and gates shown on the site.")
+    signing: SigningConfig | None = Field(None, description="Signatures, SLSA provenance and SBOM attestations.")
 
     # Set by load_config, not by the user.
     _path: Path | None = None

@@ -7,6 +7,7 @@ from shipit.pipeline import Stage
 from shipit.stages.checksums import ChecksumsStage
 from shipit.stages.manifest import ManifestStage
 from shipit.stages.site import SiteStage
+from shipit.stages.sign import SignStage
 
 
 def all_stages() -> list[Stage]:
@@ -15,6 +16,7 @@ def all_stages() -> list[Stage]:
         SiteStage(),
         ManifestStage(),
         ChecksumsStage(),
+        SignStage(),
     ]
 
 

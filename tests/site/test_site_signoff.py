@@ -17,14 +17,15 @@ from tests.site.site_helpers import cut, make_project
 ROLES = ("architecture", "security", "operations")
 
 
-def sign(release, keys, role, decision="approve", name=None, comment=""):
+def sign(release, keys, role, decision="approve", name=None, comment="", key="signer", trusted=("signer_pub",)):
+    args = [a for t in trusted for a in ("--verify-key", str(keys[t]))]
     return run_shipit("signoff", str(release), "--role", role, "--name", name or f"{role.title()} Lead",
-                      "--decision", decision, "--key", str(keys["signer"]), "--comment", comment)
+                      "--decision", decision, "--key", str(keys[key]), "--comment", comment, *args)
 
 
-def sign_fast(release, keys, role, decision="approve"):
+def sign_fast(release, keys, role, decision="approve", key="signer"):
     """The same sign-off through the Python API, without the site rebuild (for the verification tests)."""
-    sign_off(release, role, f"{role.title()} Lead", decision, keys["signer"], roles=list(ROLES))
+    sign_off(release, role, f"{role.title()} Lead", decision, keys[key], roles=list(ROLES))
 
 
 def status(release, keys):
@@ -135,10 +136,64 @@ def test_signed_edition_rebuild_is_reproducible(release_copy, signing_keys, tmp_
         sign_fast(release_copy, signing_keys, role)
     outs = []
     for n in (1, 2):
-        proc = run_shipit("site", "build", str(release_copy), "--out", str(tmp_path / f"out{n}"))
+        proc = run_shipit("site", "build", str(release_copy), "--out", str(tmp_path / f"out{n}"),
+                          "--key", str(signing_keys["signer_pub"]))
         assert proc.returncode == 0, proc.stderr
         outs.append((tmp_path / f"out{n}" / "handoff-site-1.0.0.tar.gz").read_bytes())
     assert outs[0] == outs[1]
     page = (tmp_path / "out1/site/signoff.html").read_text()
     assert page.count(">verified") == 3 and "Operations Lead" in page
     assert not (release_copy / "signoffs/site").exists()  # --out leaves the release alone
+
+
+def test_without_a_trusted_key_a_signature_is_not_enough(release_copy, signing_keys):
+    """The key a signer leaves in signoffs/keys/ is shown on the site but never makes a go."""
+    for role in ROLES:
+        assert sign(release_copy, signing_keys, role, trusted=()).returncode == 0
+    proc = run_shipit("status", str(release_copy), "--json")
+    assert proc.returncode == 1
+    assert {s["status"] for s in json.loads(proc.stdout)["signoffs"]} == {"unverified"}
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (release_copy / "signoffs/site/signoff.html").read_text()))
+    assert "signature matches the signer's own key (not pinned in the release)" in page
+
+
+def test_pinned_role_key(tmp_path, signing_keys):
+    """site.signoff.keys ships the role's key in the release; only that key may sign for the role."""
+    from tests.site.site_helpers import CONFIG
+
+    config = CONFIG.replace("  known_limitations:", f"  signoff:\n    keys: {{security: {signing_keys['signer_pub']}}}\n"
+                            "  known_limitations:", 1)
+    release = cut(make_project(tmp_path, config=config), tmp_path / "release")
+    assert (release / "signoff-keys/security.pub").read_bytes() == signing_keys["signer_pub"].read_bytes()
+    sign_fast(release, signing_keys, "security", key="other")
+    sign_fast(release, signing_keys, "operations", key="other")
+    # Even with the other key trusted on the command line, security must use its pinned key.
+    checks = {c.name.split(" (")[0]: c for c in verify_signoffs(release, [load_public_key(signing_keys["other_pub"])])}
+    assert checks["sign-off security"].ok is False and checks["sign-off operations"].ok is True
+    sign_fast(release, signing_keys, "security", key="signer")
+    [sec] = [c for c in verify_signoffs(release) if c.name.startswith("sign-off security")]
+    assert sec.ok and "pinned" in sec.detail
+
+
+def test_shipit_verify_checks_signoffs(tmp_path, signing_keys):
+    """`shipit verify` of a signed release: sign-offs pass, then fail once one is edited."""
+    config = (f"schema_version: 1\nproject:\n  name: orders\nsigning:\n  key: {signing_keys['signer']}\n")
+    proj = make_project(tmp_path, evidence=[], config=config)
+    proc = run_shipit("release", "--version", "1.0.0", "-o", str(tmp_path / "release"), cwd=proj)
+    assert proc.returncode == 0, proc.stderr
+    release = tmp_path / "release/1.0.0"
+    pub = str(signing_keys["signer_pub"])
+    for role in ROLES:
+        sign_fast(release, signing_keys, role)
+    proc = run_shipit("verify", str(release), "--key", pub, "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = [c for c in json.loads(proc.stdout)["checks"] if c["check"] == "sign-offs"]
+    assert [(c["subject"], c["ok"]) for c in results] == [(f"signoffs/{r}.json", True) for r in sorted(ROLES)]
+
+    path = release / "signoffs/security.json"
+    path.write_text(path.read_text().replace('"approve"', '"reject"'))
+    proc = run_shipit("verify", str(release), "--key", pub, "--json")
+    assert proc.returncode != 0
+    bad = [c for c in json.loads(proc.stdout)["checks"] if not c["ok"]]
+    assert [c["subject"] for c in bad] == ["signoffs/security.json"]
+    assert "does not verify" in bad[0]["reason"]

@@ -15,8 +15,8 @@ err = Console(stderr=True)
 
 release_dir_arg = click.argument("release_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
 pubkey_option = click.option("--key", "keys", multiple=True, type=click.Path(path_type=Path, exists=True),
-                             help="Public key(s) that sign-off signatures must verify with (repeatable; default: "
-                                  "the release's cosign.pub if it has one).")
+                             help="Trusted public key(s) sign-offs must verify with (repeatable); a role whose key "
+                                  "is pinned in the release (signoff-keys/<role>.pub) must use that key.")
 
 
 def _print_decision(decision) -> None:
@@ -43,14 +43,12 @@ def site() -> None:
 def site_build(release_dir, keys, out_dir) -> None:
     """Rebuild the signed-off edition of a finished release's site (with its current sign-offs)."""
     from shipit.site.handoff import archive_name, build_signed_edition, load_handoff
-    from shipit.site.signoff import signer_keys
 
     out_site = out_archive = None
     if out_dir is not None:
         out_site = out_dir / "site"
         out_archive = out_dir / archive_name(load_handoff(release_dir)["version"])
-    site_dir, archive = build_signed_edition(release_dir, [*keys, *signer_keys(release_dir)], out_site,
-                                           out_archive)
+    site_dir, archive = build_signed_edition(release_dir, list(keys), out_site, out_archive)
     out.print(f"[green]built[/] {site_dir / 'index.html'}\n[green]archive[/] {archive}")
 
 
@@ -61,21 +59,23 @@ def site_build(release_dir, keys, out_dir) -> None:
 @click.option("--decision", required=True, type=click.Choice(["approve", "reject"]))
 @click.option("--comment", default="", help="Optional comment shown on the Sign-off page.")
 @click.option("--key", "key", required=True, type=click.Path(path_type=Path, exists=True),
-              envvar="SHIPIT_SIGNOFF_KEY", help="Private signing key (EC P-256 PEM or cosign key; password from "
-                                                 "COSIGN_PASSWORD). Env: SHIPIT_SIGNOFF_KEY.")
+              envvar="SHIPIT_SIGNOFF_KEY", help="Your private key (cosign key file or PKCS#8 PEM, ECDSA P-256; "
+                                                 "password from SHIPIT_KEY_PASSWORD / COSIGN_PASSWORD). "
+                                                 "Env: SHIPIT_SIGNOFF_KEY.")
 @click.option("--verify-key", "verify_keys", multiple=True, type=click.Path(path_type=Path, exists=True),
-              help="Public keys of the other signers, to show their signatures as verified on the site.")
+              help="Trusted public keys (repeatable) the sign-offs are checked with, for the site and the "
+                   "decision printed after signing (keys pinned in the release are always used).")
 def signoff(release_dir, role, name, decision, comment, key, verify_keys) -> None:
     """Sign off a finished release for a role, then rebuild the signed-off site under signoffs/."""
     from shipit.site.handoff import build_signed_edition, load_handoff
-    from shipit.site.signoff import release_identity, sign_off, signer_keys
+    from shipit.site.signoff import release_identity, sign_off
     from shipit.site.status import release_status
 
     release_identity(release_dir)  # a finished release (SHA256SUMS + manifest) before anything else
     roles = load_handoff(release_dir)["roles"]
     path = sign_off(release_dir, role, name, decision, key, comment=comment, roles=roles)
     out.print(f"[green]signed[/] {path}")
-    site_dir, archive = build_signed_edition(release_dir, [*verify_keys, *signer_keys(release_dir)])
+    site_dir, archive = build_signed_edition(release_dir, list(verify_keys))
     out.print(f"[green]rebuilt[/] {site_dir / 'index.html'} and {archive.name}")
     trusted = list(verify_keys)
     _print_decision(release_status(release_dir, trusted))

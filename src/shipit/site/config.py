@@ -21,6 +21,8 @@ DEFAULT_ROLES = ["architecture", "security", "operations"]
 class SignoffConfig(Model):
     roles: list[str] = Field(default_factory=lambda: list(DEFAULT_ROLES),
                              description="Roles whose approval is required for a go (each signs signoffs/<role>.json).")
+    keys: dict[str, str] = Field(default_factory=dict, description="Public key (PEM, relative to shipit.yaml) "
+                                 "each role must sign with; shipped in the release as signoff-keys/<role>.pub.")
 
     @field_validator("roles")
     @classmethod

@@ -100,6 +100,17 @@ def run_stage(ctx) -> None:
     write_text(ctx.path("release-notes.md"), render_release_notes(project_dir, notes, ctx.config.site))
     ctx.artifacts.add("release-notes.md", Kind.RELEASE_NOTES)
     handoff = handoff_data(ctx)
+    for role, key in sorted(ctx.config.site.signoff.keys.items()):
+        # Pinned in the release (covered by SHA256SUMS and its signature): only this key signs for the role.
+        from shipit.files import write_bytes
+        from shipit.signing.keys import load_public_key_file, public_pem
+        from shipit.site.signoff import PINNED_DIR
+
+        if role not in handoff["roles"]:
+            raise ShipitError(f"site.signoff.keys: '{role}' is not one of site.signoff.roles",
+                              hint="roles: " + ", ".join(handoff["roles"]))
+        pem = public_pem(load_public_key_file(ctx.project_dir / key))
+        ctx.artifacts.add(write_bytes(ctx.path(f"{PINNED_DIR}/{role}.pub"), pem), Kind.DOC, name=f"signoff-key-{role}")
     ctx.artifacts.finalize()
     artifacts = [a.as_dict() for a in ctx.artifacts]
     view = _view(handoff, ctx.work_dir, artifacts, handoff["stages"], {}, "release")
@@ -130,7 +141,7 @@ def build_signed_edition(release_dir: Path, key_paths: list[Path] | None = None,
     handoff = load_handoff(release_dir)
     manifest = load_manifest(release_dir)
     keys = default_public_keys(release_dir, key_paths)
-    signoffs = load_signoffs(release_dir, keys)
+    signoffs = load_signoffs(release_dir, keys, declared=True)
     sums = release_dir / SUMS_NAME
     view = _view(handoff, release_dir, manifest["artifacts"], manifest.get("stages", []), signoffs, "signed-off",
                  sha256_file(sums) if sums.is_file() else "")

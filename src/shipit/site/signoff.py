@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -24,12 +23,11 @@ from typing import Any
 
 from shipit.checksums import SUMS_NAME
 from shipit.errors import ShipitError, UsageError
-from shipit.files import canonical_json, sha256_file, write_bytes, write_text
+from shipit.files import canonical_json, sha256_file, write_bytes
 
 SIGNOFF_DIR = "signoffs"
 STATEMENT_TYPE = "shipit.signoff/v1"
 DECISIONS = ("approve", "reject")
-BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
 
 
 @dataclass
@@ -50,96 +48,34 @@ class Signoff:
     date: str = ""
     keyid: str = ""
     status: str = "missing"  # missing | valid | unverified | invalid
+    trust: str = ""  # pinned | given | declared: which key verified the signature
     detail: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-# --- keys and signatures --------------------------------------------------------------------------------
-
-
-def _signing():
-    """shipit.signing when it is installed in this checkout (cosign key files), else None."""
-    try:
-        import shipit.signing as signing  # noqa: PLC0415
-    except ImportError:
-        return None
-    return signing
+# --- keys and signatures (shipit.signing: cosign key files, Sigstore bundles) -------------------------
 
 
 def load_private_key(path: Path, password: str | None = None):
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
+    """A cosign key file or PKCS#8 PEM; the password comes from SHIPIT_KEY_PASSWORD / COSIGN_PASSWORD."""
+    from shipit.signing.keys import load_private_key_file
 
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the signing key: {exc.strerror}") from None
-    pw = password if password is not None else os.environ.get("COSIGN_PASSWORD")
-    signing = _signing()
-    if b"SIGSTORE PRIVATE KEY" in data or b"COSIGN PRIVATE KEY" in data:
-        loader = getattr(signing, "load_private_key", None) if signing else None
-        if loader is None:
-            raise UsageError(f"{path}: cosign key files need shipit's signing capability",
-                             hint="use a PEM (PKCS#8) EC P-256 key, or update shipit")
-        return loader(path, pw)
-    try:
-        key = serialization.load_pem_private_key(data, password=pw.encode() if pw else None)
-    except (ValueError, TypeError) as exc:
-        raise UsageError(f"{path}: not a usable PEM private key: {exc}",
-                         hint="set COSIGN_PASSWORD if the key is encrypted") from None
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
-        raise UsageError(f"{path}: sign-offs need an ECDSA P-256 key (the cosign key type)")
-    return key
+    return load_private_key_file(path, password.encode() if password is not None else None)
 
 
 def load_public_key(path: Path):
-    from cryptography.hazmat.primitives import serialization
+    from shipit.signing.keys import load_public_key_file
 
-    try:
-        return serialization.load_pem_public_key(Path(path).read_bytes())
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: not a PEM public key: {exc}") from None
+    return load_public_key_file(path)
 
 
-def key_hint(public_key) -> str:
-    """base64(sha256(DER SubjectPublicKeyInfo)) — the key hint cosign and sigstore-go use."""
-    from cryptography.hazmat.primitives import serialization
+def trust_of(key) -> Any:
+    """A ``shipit.verify.Trust`` for a public key (Trust objects pass through)."""
+    from shipit.verify import Trust
 
-    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return base64.b64encode(hashlib.sha256(der).digest()).decode()
-
-
-def _sign(private_key, data: bytes) -> bytes:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    return private_key.sign(data, ec.ECDSA(hashes.SHA256()))
-
-
-def _verify(public_key, signature: bytes, data: bytes) -> bool:
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    try:
-        public_key.verify(signature, data, ec.ECDSA(hashes.SHA256()))
-        return True
-    except (InvalidSignature, ValueError, TypeError):
-        return False
-
-
-def bundle(statement: bytes, signature: bytes, hint: str) -> dict[str, Any]:
-    return {
-        "mediaType": BUNDLE_MEDIA_TYPE,
-        "verificationMaterial": {"publicKey": {"hint": hint}},
-        "messageSignature": {
-            "messageDigest": {"algorithm": "SHA2_256",
-                              "digest": base64.b64encode(hashlib.sha256(statement).digest()).decode()},
-            "signature": base64.b64encode(signature).decode(),
-        },
-    }
+    return key if isinstance(key, Trust) else Trust(public_key=key)
 
 
 # --- the release a sign-off binds to ----------------------------------------------------------------------
@@ -188,19 +124,39 @@ def sign_off(release_dir: Path, role: str, name: str, decision: str, key_path: P
         "date": when,
     }
     data = canonical_json(statement)
-    sig = _sign(key, data)
+    from shipit.signing.bundle import bundle_json
+    from shipit.signing.key import KeySigner
+
+    # Signed like SHA256SUMS: cosign's .sig (base64 DER ECDSA P-256) and a Sigstore bundle v0.3.
+    signed = KeySigner(key, source=Path(key_path).name).sign_blob(data)
     out = release_dir / SIGNOFF_DIR / f"{role}.json"
     write_bytes(out, data)
-    write_text(out.with_name(out.name + ".sig"), base64.b64encode(sig).decode() + "\n")
-    write_bytes(out.with_name(out.name + ".sigstore.json"), canonical_json(bundle(data, sig, key_hint(key.public_key()))))
+    write_bytes(out.with_name(out.name + ".sig"), base64.b64encode(signed.signature))
+    write_bytes(out.with_name(out.name + ".sigstore.json"), bundle_json(signed.bundle))
     write_signer_key(release_dir, role, key)
     return out
 
 
 # --- reading and verifying --------------------------------------------------------------------------------
+#
+# Which keys a role's sign-off must verify with, strongest first:
+#   pinned    signoff-keys/<role>.pub inside the release (site.signoff.keys), covered by SHA256SUMS and so
+#             by the release signature — only that key is accepted for the role;
+#   given     the trust anchors passed in (`shipit status --key`, `shipit verify --key`);
+#   declared  signoffs/keys/<role>.pub, written by the signer next to the sign-off. Anyone who can write
+#             the sign-off can write it, so it only shows on the signed-off site that the signature
+#             matches the signer's own key; it never makes a release a go.
+
+PINNED_DIR = "signoff-keys"
 
 
-def _check_one(path: Path, ident: dict[str, str] | None, keys: list) -> Signoff:
+def pinned_key(release_dir: Path, role: str) -> Path | None:
+    p = Path(release_dir) / PINNED_DIR / f"{role}.pub"
+    return p if p.is_file() else None
+
+
+def _check_one(release_dir: Path, path: Path, ident: dict[str, str] | None, anchors: list,
+               declared: bool) -> Signoff:
     role = path.name[: -len(".json")]
     so = Signoff(role=role)
     try:
@@ -223,24 +179,46 @@ def _check_one(path: Path, ident: dict[str, str] | None, keys: list) -> Signoff:
     try:
         sig = base64.b64decode(path.with_name(path.name + ".sig").read_text().strip(), validate=True)
         bundle_doc = json.loads(path.with_name(path.name + ".sigstore.json").read_text())
-        so.keyid = bundle_doc["verificationMaterial"]["publicKey"]["hint"]
+        so.keyid = ((bundle_doc.get("verificationMaterial") or {}).get("publicKey") or {}).get("hint", "")
         if base64.b64decode(bundle_doc["messageSignature"]["signature"]) != sig:
             raise ValueError("the .sig and the Sigstore bundle carry different signatures")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         so.status, so.detail = "invalid", f"signature files: {exc}"
         return so
-    if not keys:
+    pinned = pinned_key(release_dir, role)
+    if pinned is not None:
+        candidates = [("pinned", trust_of(load_public_key(pinned)))]
+    else:
+        candidates = [("given", trust_of(k)) for k in anchors]
+        own = Path(release_dir) / SIGNOFF_DIR / "keys" / f"{role}.pub"
+        if declared and own.is_file():
+            candidates.append(("declared", trust_of(load_public_key(own))))
+    if not candidates:
         so.status, so.detail = "unverified", "bound to this release; no public key given to check the signature"
         return so
-    if any(_verify(k, sig, data) for k in keys):
-        so.status, so.detail = "valid", "signature verified, bound to this release's SHA256SUMS"
-    else:
-        so.status, so.detail = "invalid", "signature does not verify with the given public key(s) (tampered?)"
+    digest_bytes = hashlib.sha256(data).digest()
+    reasons = []
+    for how, trust in candidates:
+        ok, why = trust.verify_digest_bundle(digest_bytes, bundle_doc, str(path))
+        if ok:
+            so.trust = how
+            if how == "declared":
+                so.status = "unverified"
+                so.detail = "signature matches the signer's own key (not pinned in the release)"
+            else:
+                so.status = "valid"
+                so.detail = ("signature verified with the key pinned in the release" if how == "pinned"
+                             else "signature verified") + ", bound to this release's SHA256SUMS"
+            return so
+        reasons.append(why)
+    so.status = "invalid"
+    so.detail = f"signature does not verify: {reasons[0]} (tampered, or signed with another key?)"
     return so
 
 
-def load_signoffs(release_dir: Path, public_keys: list | None = None) -> dict[str, Signoff]:
-    """Every sign-off in the release, by role, each with its verification status."""
+def load_signoffs(release_dir: Path, anchors: list | None = None, *, declared: bool = False) -> dict[str, Signoff]:
+    """Every sign-off in the release, by role, each with its verification status (see the key order above).
+    ``anchors``: public keys or ``shipit.verify.Trust`` objects."""
     directory = Path(release_dir) / SIGNOFF_DIR
     if not directory.is_dir():
         return {}
@@ -248,39 +226,45 @@ def load_signoffs(release_dir: Path, public_keys: list | None = None) -> dict[st
         ident = release_identity(release_dir)
     except ShipitError:
         ident = None
-    return {p.name[:-5]: _check_one(p, ident, public_keys or []) for p in sorted(directory.glob("*.json"))
-            if not p.name.endswith(".sigstore.json")}
-
-
-def default_public_keys(release_dir: Path, key_paths: list[Path] | None) -> list:
-    """The keys given, else the release's own ``cosign.pub`` if it ships one."""
-    paths = list(key_paths or [])
-    if not paths and (Path(release_dir) / "cosign.pub").is_file():
-        paths = [Path(release_dir) / "cosign.pub"]
-    return [load_public_key(p) for p in paths]
+    return {p.name[:-5]: _check_one(Path(release_dir), p, ident, list(anchors or []), declared)
+            for p in sorted(directory.glob("*.json")) if not p.name.endswith(".sigstore.json")}
 
 
 def signer_keys(release_dir: Path) -> list[Path]:
-    """The public keys signers left in ``signoffs/keys/`` (self-declared: fine for showing a signature on
-    the site, not a trust anchor — ``shipit status``/``verify`` take trusted keys with --key)."""
+    """The public keys signers left in ``signoffs/keys/`` (self-declared, see above)."""
     return sorted((Path(release_dir) / SIGNOFF_DIR / "keys").glob("*.pub"))
 
 
 def write_signer_key(release_dir: Path, role: str, private_key) -> Path:
-    from cryptography.hazmat.primitives import serialization
+    from shipit.signing.keys import public_pem
 
-    pem = private_key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                serialization.PublicFormat.SubjectPublicKeyInfo)
-    return write_bytes(Path(release_dir) / SIGNOFF_DIR / "keys" / f"{role}.pub", pem)
+    return write_bytes(Path(release_dir) / SIGNOFF_DIR / "keys" / f"{role}.pub", public_pem(private_key))
+
+
+def default_public_keys(release_dir: Path, key_paths: list[Path] | None) -> list:
+    return [load_public_key(p) for p in key_paths or []]
 
 
 def verify_signoffs(release_dir: Path, public_keys: list | None = None) -> list[Check]:
-    """One check per sign-off file: bound to this release's SHA256SUMS and signed by one of the keys."""
+    """One check per sign-off file: bound to this release's SHA256SUMS and signed by the role's pinned key,
+    else by one of ``public_keys`` (keys or Trust objects)."""
     checks = []
     for role, so in load_signoffs(release_dir, public_keys).items():
-        ok = so.status == "valid" or (so.status == "unverified" and not public_keys)
-        checks.append(Check(f"sign-off {role} ({so.decision or '?'} by {so.name or '?'})", ok, so.detail))
+        checks.append(Check(f"sign-off {role} ({so.decision or '?'} by {so.name or '?'})", so.status == "valid",
+                            so.detail))
     return checks
+
+
+def verify_check(rel, trust) -> list:
+    """The ``sign-offs`` check of ``shipit verify`` (registered in shipit.verify)."""
+    from shipit.verify import CheckResult
+
+    checks = verify_signoffs(rel.root, [trust])
+    if not checks:
+        return [CheckResult("sign-offs", "", True, "no sign-offs yet")]
+    roles = sorted(load_signoffs(rel.root, [trust]))
+    return [CheckResult("sign-offs", f"{SIGNOFF_DIR}/{role}.json", c.ok, f"{c.name}: {c.detail}")
+            for role, c in zip(roles, checks)]
 
 
 def table(roles: list[str], signoffs: dict[str, Signoff]) -> list[Signoff]:

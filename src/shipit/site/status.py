@@ -56,8 +56,8 @@ def decide(stages: list[dict[str, Any]], evidence: dict[str, Any] | None, roles:
             checks.append(Check(f"sign-off {so.role}", False, f"invalid: {so.detail}"))
         elif so.status == "unverified":
             checks.append(Check(f"sign-off {so.role}", False,
-                                f"{so.decision} by {so.name}, but the signature was not verified "
-                                "(pass --key with the signer's public key)"))
+                                f"{so.decision} by {so.name}, but the signature was not verified with a trusted "
+                                "key (pass --key, or pin the role's key in site.signoff.keys)"))
         elif so.decision == "reject":
             checks.append(Check(f"sign-off {so.role}", False,
                                 f"rejected by {so.name}" + (f": {so.comment}" if so.comment else "")))

@@ -46,7 +46,7 @@ class Config(Model):
 
     schema_version: int = Field(1, ge=1, le=1, description="Version of this file's format.")
     project: ProjectConfig
-    site: SiteConfig = Field(default_factory=SiteConfig, description="The offline handoff site.")
+    site: SiteConfig | None = Field(None, description="The offline handoff site (site/ + handoff-site-<version>.tar.gz).")
     evidence: EvidenceConfig | None = Field(None, description="Validation evidence and gates shown on the site.")
     signing: SigningConfig | None = Field(None, description="Signatures, SLSA provenance and SBOM attestations.")
 

@@ -125,7 +125,7 @@ def test_two_builds_give_identical_archives(fixture_release, tmp_path):
 
 def test_site_without_other_stages(tmp_path):
     """Nothing but the site: every page still builds and says what is absent."""
-    proj = make_project(tmp_path, evidence=[], config="schema_version: 1\nproject:\n  name: bare\n")
+    proj = make_project(tmp_path, evidence=[], config="schema_version: 1\nproject:\n  name: bare\nsite: {}\n")
     release = cut(proj, tmp_path / "release", with_others=False)
     assert "the images and sbom stages did not run" in text(release, "images.html")
     assert "the migrations stage did not run" in text(release, "migrations.html")
@@ -136,7 +136,7 @@ def test_site_without_other_stages(tmp_path):
 
 def test_strict_build_failure_is_reported(tmp_path):
     """A project template override with a broken link makes mkdocs --strict fail, with mkdocs' message."""
-    proj = make_project(tmp_path, evidence=[], config="schema_version: 1\nproject:\n  name: broken\n")
+    proj = make_project(tmp_path, evidence=[], config="schema_version: 1\nproject:\n  name: broken\nsite: {}\n")
     (proj / "templates/site").mkdir(parents=True)
     (proj / "templates/site/limitations.md.j2").write_text("# Limits\n\nSee [the plan](no-such-page.md).\n")
     with pytest.raises(Exception) as exc:

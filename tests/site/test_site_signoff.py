@@ -177,7 +177,7 @@ def test_pinned_role_key(tmp_path, signing_keys):
 
 def test_shipit_verify_checks_signoffs(tmp_path, signing_keys):
     """`shipit verify` of a signed release: sign-offs pass, then fail once one is edited."""
-    config = (f"schema_version: 1\nproject:\n  name: orders\nsigning:\n  key: {signing_keys['signer']}\n")
+    config = f"schema_version: 1\nproject:\n  name: orders\nsite: {{}}\nsigning:\n  key: {signing_keys['signer']}\n"
     proj = make_project(tmp_path, evidence=[], config=config)
     proc = run_shipit("release", "--version", "1.0.0", "-o", str(tmp_path / "release"), cwd=proj)
     assert proc.returncode == 0, proc.stderr

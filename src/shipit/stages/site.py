@@ -20,6 +20,8 @@ class SiteStage(Stage):
     description = "build the offline handoff site and its archive"
 
     def skip(self, ctx):
+        if ctx.config.site is None:
+            return "no site: section in shipit.yaml"
         return None if ctx.config.site.enabled else "site.enabled is false in shipit.yaml"
 
     def requirements(self, ctx):

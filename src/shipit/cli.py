@@ -65,14 +65,18 @@ config_option = click.option("--config", "-c", "config", type=click.Path(path_ty
 @click.option("--force", is_flag=True, help="Replace an existing release of this version (atomically).")
 @click.option("--publish", is_flag=True, help="Also run the publish stage (push images, site).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@click.option("--database-url", metavar="URL", help="Server to verify migrations on (default: temporary SQLite).")
+@click.option("--migrations-from", metavar="REV", help="Previous head revision (default: the previous release's).")
 @click.pass_context
-def release(ctx, version, config, output, skip, snapshot, force, publish, as_json) -> None:
+def release(ctx, version, config, output, skip, snapshot, force, publish, as_json, database_url,
+            migrations_from) -> None:
     """Cut a release into OUTPUT/VERSION: every stage, then manifest.json and SHA256SUMS."""
     from shipit.pipeline import PipelineFailed, summary_table
     from shipit.release import ReleaseOptions, cut_release
 
     opts = ReleaseOptions(version=version, config=config, output=output, skip=skip, snapshot=snapshot,
-                          force=force, publish=publish, verbose=ctx.obj["verbose"])
+                          force=force, publish=publish, verbose=ctx.obj["verbose"],
+                          stage_options={"database_url": database_url, "migrations_from": migrations_from})
     try:
         result = cut_release(opts, err_console)
     except PipelineFailed as exc:
@@ -146,10 +150,17 @@ from shipit.site.cli import publish, signoff, site, status  # noqa: E402
 
 for _command in (site, signoff, status, publish):
     main.add_command(_command)
+from shipit.ops.cli import ops as ops_group  # noqa: E402
+
+main.add_command(ops_group)
+
 from shipit.signing.cli import COMMANDS as signing_commands  # noqa: E402
 
 for _cmd in signing_commands:
     main.add_command(_cmd)
+from shipit.migrations.cli import migrations as _migrations  # noqa: E402
+
+main.add_command(_migrations)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,7 +18,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from shipit.errors import ConfigError
+from shipit.ops.config import ServiceConfig
 from shipit.signing.config import SigningConfig
+from shipit.migrations.config import MigrationsConfig
 
 DEFAULT_CONFIG = "shipit.yaml"
 
@@ -48,7 +50,9 @@ class Config(Model):
     project: ProjectConfig
     site: SiteConfig | None = Field(None, description="The offline handoff site (site/ + handoff-site-<version>.tar.gz).")
     evidence: EvidenceConfig | None = Field(None, description="Validation evidence and gates shown on the site.")
+    service: ServiceConfig | None = Field(None, description="What operations needs: SLOs, alerts, runbooks (ops stage).")
     signing: SigningConfig | None = Field(None, description="Signatures, SLSA provenance and SBOM attestations.")
+    migrations: MigrationsConfig | None = Field(None, description="Alembic migrations: SQL, round trip, rollback.")
 
     # Set by load_config, not by the user.
     _path: Path | None = None

@@ -4,7 +4,14 @@ Each application owns its registry, so several apps (e.g. in tests) never share 
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -14,6 +21,9 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # process_cpu_seconds_total, process_resident_memory_bytes, process_start_time_seconds: the
+        # saturation and restart alerts read them.
+        ProcessCollector(registry=self.registry)
         self.requests = Counter(
             "http_requests", "HTTP requests handled, by route template, method and status code.",
             ["route", "method", "code"], registry=self.registry,

@@ -7,13 +7,17 @@ from shipit.pipeline import Stage
 from shipit.stages.checksums import ChecksumsStage
 from shipit.stages.manifest import ManifestStage
 from shipit.stages.site import SiteStage
+from shipit.stages.ops import OpsStage
 from shipit.stages.sign import SignStage
+from shipit.stages.migrations import MigrationsStage
 
 
 def all_stages() -> list[Stage]:
     """Every registered stage, in run order (a fresh instance per release)."""
     return [
         SiteStage(),
+        MigrationsStage(),
+        OpsStage(),
         ManifestStage(),
         ChecksumsStage(),
         SignStage(),

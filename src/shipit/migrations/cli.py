@@ -1,0 +1,150 @@
+"""``shipit migrations plan | verify | bundle``: thin Click commands over :mod:`shipit.migrations.build`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from shipit.errors import ConfigError, ShipitError
+
+out_console = Console()
+err_console = Console(stderr=True)
+
+config_option = click.option("--config", "-c", "config", type=click.Path(path_type=Path), default="shipit.yaml",
+                             show_default=True, help="Path to shipit.yaml.")
+from_option = click.option("--from", "from_rev", metavar="REV",
+                           help="Start after this revision (default: the head recorded by the newest release in "
+                                "--releases, else base).")
+releases_option = click.option("--releases", type=click.Path(path_type=Path), default="release", show_default=True,
+                               help="Directory of earlier releases (their manifests record the previous head).")
+url_option = click.option("--database-url", metavar="URL",
+                          help="SQLAlchemy URL of a server to verify on (a scratch database is created and dropped); "
+                               "default $SHIPIT_VERIFY_DATABASE_URL, else a temporary SQLite file.")
+
+
+def _load(config: Path):
+    from shipit.config import load_config
+
+    cfg = load_config(config)
+    if cfg.migrations is None:
+        raise ConfigError(f"{config}: no migrations: section", hint="add `migrations: {alembic_ini: alembic.ini}`")
+    return cfg
+
+
+def _previous_manifest(releases: Path, version: str | None):
+    from shipit.context import Version, previous_release
+
+    return previous_release(releases.resolve(), Version.parse(version) if version else Version("999999.0.0"))
+
+
+def _source_date(cfg) -> tuple[int, str]:
+    from datetime import datetime, timezone
+
+    from shipit.context import git_info, source_date_epoch
+
+    epoch = source_date_epoch(git_info(cfg.project_dir), cfg.path)
+    return epoch, datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _show(plan, as_json: bool, doc=None) -> None:
+    from shipit.migrations.report import findings_table, plan_table
+
+    if as_json:
+        click.echo(json.dumps(doc, indent=2, sort_keys=True))
+        return
+    out_console.print(plan_table(plan))
+    if plan.findings:
+        out_console.print(findings_table(plan))
+
+
+@click.group("migrations")
+def migrations() -> None:
+    """Plan, verify and bundle the project's Alembic migrations."""
+
+
+@migrations.command("plan")
+@config_option
+@from_option
+@releases_option
+@click.option("--json", "as_json", is_flag=True, help="Print plan.json on stdout instead of tables.")
+def plan_cmd(config, from_rev, releases, as_json) -> None:
+    """Revisions since the previous release: downgrades, irreversible and destructive changes, locking notes."""
+    from shipit.migrations.build import fail_on_errors, make_plan, plan_document
+
+    cfg = _load(config)
+    plan = make_plan(cfg.migrations, cfg.project_dir, from_rev=from_rev,
+                     previous_manifest=_previous_manifest(releases, None))
+    _show(plan, as_json, plan_document(plan, project_name=cfg.project.name, version="unreleased"))
+    fail_on_errors(plan)
+
+
+@migrations.command("verify")
+@config_option
+@from_option
+@releases_option
+@url_option
+@click.option("--json", "as_json", is_flag=True, help="Print the verification (with exact timings) as JSON.")
+def verify_cmd(config, from_rev, releases, database_url, as_json) -> None:
+    """Prove the way back: live round trip on a fresh database, offline SQL through the database's client."""
+    from shipit.migrations.build import fail_on_errors, make_plan, verify_plan, write_sql
+
+    cfg = _load(config)
+    plan = make_plan(cfg.migrations, cfg.project_dir, from_rev=from_rev,
+                     previous_manifest=_previous_manifest(releases, None))
+    fail_on_errors(plan)
+    epoch, date = _source_date(cfg)
+    with tempfile.TemporaryDirectory(prefix="shipit-verify-") as tmp:
+        write_sql(plan, Path(tmp), project_name=cfg.project.name, version="unreleased", source_date=date)
+        result = verify_plan(plan, Path(tmp), database_url)
+    doc = {**result.as_dict(), "timings": result.timings, "rollback_seconds": result.rollback_seconds,
+           "findings": [f.as_dict() for f in plan.sorted_findings()]}
+    _show(plan, as_json, doc)
+    if not as_json:
+        out_console.print(f"round trip on {result.backend}: [bold]{result.round_trip}[/]")
+        for dialect, c in sorted(result.client.items()):
+            out_console.print(f"{dialect} offline SQL ({c['client']}): {c['status']}: {c['detail']}")
+    fail_on_errors(plan)
+
+
+@migrations.command("bundle")
+@config_option
+@from_option
+@releases_option
+@url_option
+@click.option("--version", "version", metavar="SEMVER", required=True, help="Version the bundle is for.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default="dist/migrations", show_default=True,
+              help="Directory to write (replaced only when everything passed).")
+@click.option("--no-verify", is_flag=True, help="Skip the live round trip (ROLLBACK.md then says so).")
+def bundle_cmd(config, from_rev, releases, database_url, version, output, no_verify) -> None:
+    """Write SQL, plan.json, ROLLBACK.md and migrations-VERSION.tar.gz into OUTPUT."""
+    from shipit.context import Version
+    from shipit.migrations.build import produce
+
+    cfg = _load(config)
+    version = Version.parse(version).text
+    epoch, date = _source_date(cfg)
+    output = output.resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent))
+    try:
+        plan, outputs = produce(cfg.migrations, cfg.project_dir, tmp, project_name=cfg.project.name,
+                                version=version, source_date=date, source_date_epoch=epoch, from_rev=from_rev,
+                                previous_manifest=_previous_manifest(releases, version), database_url=database_url,
+                                verify_live=False if no_verify else None)
+        _show(plan, False)
+        if output.exists():
+            shutil.rmtree(output)
+        os.rename(tmp, output)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    out_console.print(f"[green]wrote[/] {output / outputs.bundle.name}")
+
+
+__all__ = ["migrations", "ShipitError"]

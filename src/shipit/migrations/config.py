@@ -1,0 +1,52 @@
+"""The ``migrations:`` section of ``shipit.yaml``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Model(BaseModel):
+    """Same rules as ``shipit.config.Model`` (kept here so this module does not import shipit.config)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+Dialect = Literal["postgresql", "sqlite", "mysql"]
+
+
+class SeedScript(Model):
+    path: str = Field(description="SQL file (relative to shipit.yaml) loaded into the verify database.")
+    revision: str | None = Field(
+        None,
+        description="Load it right after upgrading to this revision (default: the previous release's head, "
+                    "or the first revision of the range when that is base).",
+    )
+
+
+class MigrationsConfig(Model):
+    """Alembic migrations shipped with the release: offline SQL, a verified round trip, ROLLBACK.md."""
+
+    alembic_ini: str | None = Field(
+        None, description="Path to alembic.ini, relative to shipit.yaml (default: alembic.ini if present).")
+    script_location: str | None = Field(
+        None, description="Alembic script directory, relative to shipit.yaml (overrides the ini's value).")
+    dialects: list[Dialect] = Field(
+        default_factory=lambda: ["postgresql", "sqlite"],
+        description="Dialects to write offline upgrade/downgrade SQL for.", min_length=1)
+    seeds: list[str | SeedScript] = Field(
+        default_factory=list, description="SQL seed scripts: loaded during the round trip and bundled.")
+    allow_irreversible: bool = Field(
+        True, description="An irreversible revision in the range is a warning (true) or fails the release (false).")
+    allow_destructive: bool = Field(
+        True, description="Destructive operations (drops, type changes, renames) are warnings (true) or errors.")
+    verify: bool = Field(True, description="Run the live round trip (upgrade, downgrade, compare, upgrade).")
+
+    @model_validator(mode="after")
+    def _unique_dialects(self) -> MigrationsConfig:
+        if len(set(self.dialects)) != len(self.dialects):
+            raise ValueError("dialects must not repeat")
+        return self
+
+    def seed_scripts(self) -> list[SeedScript]:
+        return [s if isinstance(s, SeedScript) else SeedScript(path=s) for s in self.seeds]

@@ -1,0 +1,44 @@
+"""Rich tables for the terminal: the plan and the findings."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from shipit.migrations.build import DESTRUCTIVE, Plan
+
+
+def plan_table(plan: Plan) -> Table:
+    v = plan.verification
+    table = Table(title=f"Migrations {plan.previous} → {plan.head} (previous head from {plan.previous_source})")
+    for col in ("revision", "message", "file", "downgrade", "irreversible", "destructive", "notes"):
+        table.add_column(col)
+    if v:
+        table.add_column("up", justify="right")
+        table.add_column("down", justify="right")
+    for rev in plan.revisions:
+        found = [f for f in plan.findings if f.revision == rev.id]
+        destructive = sorted({f.code for f in found if f.code in DESTRUCTIVE})
+        notes = sum(1 for f in found if f.code.startswith("pg_"))
+        down = "missing" if not rev.has_downgrade else ("raises" if rev.downgrade_raises else
+                                                         ("empty" if rev.downgrade_empty else "yes"))
+        row = [rev.id, rev.message, rev.file, down,
+               f"[yellow]{rev.irreversible_reason or 'no downgrade()'}[/]" if rev.irreversible else "no",
+               f"[red]{', '.join(destructive)}[/]" if destructive else "",
+               f"{notes} locking note(s)" if notes else ""]
+        if v:
+            t = v.timings.get(rev.id, {})
+            row += [f"{t['upgrade']:.3f}s" if t.get("upgrade") is not None else "",
+                    f"{t['downgrade']:.3f}s" if t.get("downgrade") is not None else ""]
+        table.add_row(*row)
+    return table
+
+
+def findings_table(plan: Plan) -> Table:
+    table = Table(title="Findings")
+    for col in ("severity", "code", "where", "message", "found by"):
+        table.add_column(col)
+    colors = {"error": "red", "warning": "yellow", "note": "cyan"}
+    for f in plan.sorted_findings():
+        table.add_row(f"[{colors.get(f.severity, 'white')}]{f.severity}[/]", f.code, f.where(), f.message,
+                      ", ".join(f.found_by))
+    return table

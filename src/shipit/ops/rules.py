@@ -1,0 +1,430 @@
+"""Prometheus recording and alerting rules from the ``service:`` section.
+
+Recording rules compute each SLO's error ratio (the share of bad events) over every window the
+burn-rate alerts and the dashboard need. Alerts follow the Google SRE workbook's multi-window,
+multi-burn-rate scheme: an alert fires when both its long and its short window burn the error budget
+faster than ``factor`` times the sustainable rate. Each alert also carries what its generated unit
+test needs (``Alert.test``), so the tests are derived from the same arithmetic as the rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from shipit.ops.config import (
+    SLO,
+    Dependency,
+    ServiceConfig,
+    SLOKind,
+    cpu_cores,
+    duration_seconds,
+    memory_bytes,
+)
+
+#: Windows every SLI is recorded over (the SRE workbook's alert windows), plus each SLO's own window.
+SLI_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"]
+RUNBOOK_TOPIC = "incidents"
+
+
+def pascal(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", name) if part)
+
+
+def kebab(name: str) -> str:
+    """OrdersAvailabilityBudgetBurn1h5m → orders-availability-budget-burn-1h5m; CPUSaturation → cpu-saturation."""
+    s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[a-z]{2})(?=[0-9])", "-", name)
+    return s.lower()
+
+
+def num(value: float) -> str:
+    """A float as PromQL/Go print it, without binary noise (0.1 + 0.2 → 0.3)."""
+    return f"{value:.12g}"
+
+
+def le_matcher(bound: float) -> str:
+    """Match a bucket's ``le`` label whichever client wrote it: Go writes ``1``, Python writes ``1.0``."""
+    if float(bound).is_integer():
+        return f'le=~"{int(bound)}(\\\\.0)?"'
+    return f'le="{num(bound)}"'
+
+
+def selector(*matchers: str) -> str:
+    parts = [m.strip() for m in matchers if m and m.strip()]
+    return "{" + ",".join(parts) + "}"
+
+
+def quantile_of(objective: float) -> float:
+    return round(objective / 100, 6)
+
+
+def quantile_label(q: float) -> str:
+    """0.99 → p99, 0.999 → p999, 0.5 → p50."""
+    return "p" + f"{q:.6f}".split(".")[1].rstrip("0").ljust(2, "0")
+
+
+def sli_record(window: str) -> str:
+    return f"slo:sli_error:ratio_rate{window}"
+
+
+def quantile_record(metric: str, q: float) -> str:
+    return f"service:{metric}:{quantile_label(q)}_rate5m"
+
+
+@dataclass
+class Alert:
+    name: str
+    expr: str
+    severity: str
+    summary: str
+    description: str
+    for_: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    # What the runbook section says (rendered by the incidents template).
+    meaning: str = ""
+    impact: str = ""
+    checks: list[str] = field(default_factory=list)  # PromQL to run first
+    commands: list[str] = field(default_factory=list)  # shell commands to run first
+    mitigation: list[str] = field(default_factory=list)
+    category: str = ""
+    # Parameters for the generated unit test (see shipit.ops.unittests).
+    test: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def anchor(self) -> str:
+        return kebab(self.name)
+
+
+@dataclass
+class RuleSet:
+    service: ServiceConfig
+    recording: list[dict[str, Any]]
+    alerts: list[Alert]
+    windows: list[str]
+
+    @property
+    def recorded_names(self) -> set[str]:
+        return {r["record"] for r in self.recording}
+
+
+def runbook_url(svc: ServiceConfig, topic: str, anchor: str) -> str:
+    return f"{svc.handoff_url.rstrip('/')}/runbooks/{topic}.html#{anchor}"
+
+
+def dashboard_url(svc: ServiceConfig) -> str:
+    return f"{svc.grafana_url.rstrip('/')}/d/{svc.uid}/{svc.name}"
+
+
+def job_matcher(svc: ServiceConfig) -> str:
+    return f'job="{svc.job_name}"'
+
+
+def windows_for(svc: ServiceConfig) -> list[str]:
+    wins = set(SLI_WINDOWS)
+    for br in svc.burn_rates:
+        wins.update((br.long, br.short))
+    for slo in svc.slos:
+        wins.add(slo.window)
+    return sorted(wins, key=duration_seconds)
+
+
+def sli_expr(svc: ServiceConfig, slo: SLO, window: str) -> str:
+    job = job_matcher(svc)
+    if slo.kind is SLOKind.availability:
+        bad = selector(job, slo.selector, slo.errors)
+        total = selector(job, slo.selector)
+        # `or vector(0)`: with no failed request at all the error series does not exist yet, and the
+        # SLI must read 0 (perfect), not "no data".
+        return (f"(sum(rate({slo.metric}{bad}[{window}])) or vector(0))\n/\n"
+                f"sum(rate({slo.metric}{total}[{window}]))")
+    good = selector(job, slo.selector, le_matcher(slo.threshold))
+    total = selector(job, slo.selector)
+    return (f"1 - (\n  sum(rate({slo.metric}_bucket{good}[{window}]))\n  /\n"
+            f"  sum(rate({slo.metric}_count{total}[{window}]))\n)")
+
+
+def slo_labels(svc: ServiceConfig, slo: SLO) -> dict[str, str]:
+    return {"service": svc.name, "slo": slo.name}
+
+
+def _slo_sel(svc: ServiceConfig, slo: SLO) -> str:
+    return selector(f'service="{svc.name}"', f'slo="{slo.name}"')
+
+
+def days(seconds: float) -> str:
+    d = seconds / 86400
+    return f"{d:.1f} days" if d >= 1 else f"{seconds / 3600:.1f} hours"
+
+
+def build_rules(svc: ServiceConfig) -> RuleSet:
+    windows = windows_for(svc)
+    recording: list[dict[str, Any]] = []
+    for slo in svc.slos:
+        for w in windows:
+            recording.append({"record": sli_record(w), "expr": sli_expr(svc, slo, w), "labels": slo_labels(svc, slo)})
+    for metric in sorted({s.metric for s in svc.slos if s.kind is SLOKind.latency}):
+        for q in (0.5, 0.95, 0.99):
+            recording.append({
+                "record": quantile_record(metric, q),
+                "expr": f"histogram_quantile({num(q)}, sum by (le) "
+                        f"(rate({metric}_bucket{selector(job_matcher(svc))}[5m])))",
+                "labels": {"service": svc.name},
+            })
+    alerts: list[Alert] = []
+    for slo in svc.slos:
+        alerts += burn_rate_alerts(svc, slo)
+    for slo in svc.slos:
+        if slo.kind is SLOKind.latency:
+            alerts.append(latency_alert(svc, slo))
+    alerts += saturation_alerts(svc)
+    for dep in svc.dependencies:
+        alerts.append(dependency_alert(svc, dep))
+    alerts.append(target_down_alert(svc))
+    alerts.append(restarts_alert(svc))
+    for a in alerts:
+        a.labels = {"severity": a.severity, "service": svc.name, "team": svc.team, **a.labels}
+    return RuleSet(svc, recording, alerts, windows)
+
+
+def burn_rate_alerts(svc: ServiceConfig, slo: SLO) -> list[Alert]:
+    out = []
+    budget = num(slo.error_budget)
+    sel = _slo_sel(svc, slo)
+    window_s = duration_seconds(slo.window)
+    what = "requests failed" if slo.kind is SLOKind.availability else f"requests took longer than {slo.threshold:g}s"
+    for br in svc.burn_rates:
+        threshold = br.factor * float(budget)
+        factor = num(br.factor)
+        name = f"{pascal(svc.name)}{pascal(slo.name)}BudgetBurn{br.long}{br.short}"
+        expr = (f"{sli_record(br.long)}{sel} > ({factor} * {budget})\n"
+                f"and\n"
+                f"{sli_record(br.short)}{sel} > ({factor} * {budget})")
+        exhausted = days(window_s / br.factor)
+        spent = br.factor * duration_seconds(br.long) / window_s
+        out.append(Alert(
+            name=name,
+            expr=expr,
+            severity=br.severity.value,
+            labels={"slo": slo.name, "long_window": br.long, "short_window": br.short, "burn_rate": factor},
+            summary=f"{svc.name}: {slo.name} SLO error budget burning {factor}x too fast ({br.long}/{br.short})",
+            description=(f"{{{{ $value | humanizePercentage }}}} of {svc.name} {what} over the last {br.long} "
+                         f"(and over {br.short}); the {slo.objective:g}% {slo.name} objective allows "
+                         f"{num(slo.error_budget * 100)}%. At {factor}x the {slo.window} error budget is gone "
+                         f"in {exhausted}."),
+            meaning=(f"Over both the last {br.long} and the last {br.short}, the share of bad events of the "
+                     f"'{slo.name}' SLO is above {factor} x {num(slo.error_budget * 100)}% = "
+                     f"{num(threshold * 100)}%. The alert has spent about {spent:.1%} of the {slo.window} "
+                     f"error budget by the time it fires; at this rate the rest lasts {exhausted}."),
+            impact=(f"Users are affected: {what} far more often than the '{slo.name}' SLO allows"
+                    + (f" ({slo.description.rstrip('.')})." if slo.description else ".")) + (
+                " This pages: act now." if br.severity.value == "page" else " This opens a ticket: fix within working hours."),
+            checks=[f"{sli_record(w)}{sel}" for w in (br.short, br.long)] + _slo_checks(svc, slo),
+            mitigation=_slo_mitigation(slo),
+            category="slo",
+            test={"kind": "burn", "slo": slo.name, "threshold": threshold, "long": br.long, "short": br.short},
+        ))
+    return out
+
+
+def _slo_checks(svc: ServiceConfig, slo: SLO) -> list[str]:
+    job = job_matcher(svc)
+    if slo.kind is SLOKind.availability:
+        return [f"sum by (route, code) (rate({slo.metric}{selector(job, slo.selector, slo.errors)}[5m]))"]
+    return [f"histogram_quantile({num(quantile_of(slo.objective))}, sum by (le, route) "
+            f"(rate({slo.metric}_bucket{selector(job, slo.selector)}[5m])))"]
+
+
+def _slo_mitigation(slo: SLO) -> list[str]:
+    common = ["If a release went out in the last hours, roll it back (see the rollback runbook).",
+              "Check the dependency panels of the dashboard; a failing dependency shows up here first."]
+    if slo.kind is SLOKind.availability:
+        return common + ["Look at the error logs for the failing routes and the first stack trace."]
+    return common + ["Look for saturation (CPU, memory) and scale out if the service is at its limit."]
+
+
+def latency_alert(svc: ServiceConfig, slo: SLO) -> Alert:
+    q = quantile_of(slo.objective)
+    ql = quantile_label(q)
+    metric = svc.metric(slo.metric)
+    expr = (f"histogram_quantile({num(q)}, sum by (le) "
+            f"(rate({slo.metric}_bucket{selector(job_matcher(svc), slo.selector)}[5m]))) > {num(slo.threshold)}")
+    return Alert(
+        name=f"{pascal(svc.name)}{pascal(slo.name)}{ql.upper()}High",
+        expr=expr,
+        for_=svc.latency_alert_for,
+        severity="ticket",
+        labels={"slo": slo.name},
+        summary=f"{svc.name}: {ql} latency above {num(slo.threshold)}s",
+        description=(f"The {ql} of {svc.name} request durations is {{{{ printf \"%.3f\" $value }}}}s over the last "
+                     f"5m (threshold {num(slo.threshold)}s for {svc.latency_alert_for}); more than "
+                     f"{num((1 - q) * 100)}% of requests are slower than the '{slo.name}' SLO allows."),
+        meaning=(f"More than {num((1 - q) * 100)}% of requests took longer than {num(slo.threshold)}s over 5 minutes, "
+                 f"for {svc.latency_alert_for}. The budget-burn alerts of the '{slo.name}' SLO say whether this "
+                 f"threatens the objective."),
+        impact="Users wait longer than promised; slow requests may time out upstream.",
+        checks=_slo_checks(svc, slo) + [f"{svc.resources.cpu_metric}{selector(job_matcher(svc))}"],
+        mitigation=_slo_mitigation(slo),
+        category="latency",
+        test={"kind": "latency", "metric": slo.metric, "quantile": q, "threshold": slo.threshold,
+              "buckets": list(metric.buckets) if metric else [], "for": svc.latency_alert_for},
+    )
+
+
+def saturation_alerts(svc: ServiceConfig) -> list[Alert]:
+    res = svc.resources
+    job = selector(job_matcher(svc))
+    thr = num(res.saturation_threshold)
+    cores = cpu_cores(res.cpu_limit)
+    mem = memory_bytes(res.memory_limit)
+    pct = f"{res.saturation_threshold:.0%}"
+    return [
+        Alert(
+            name=f"{pascal(svc.name)}CPUSaturation",
+            expr=f"sum by (instance) (rate({res.cpu_metric}{job}[5m])) / {num(cores)} > {thr}",
+            for_="10m",
+            severity="ticket",
+            summary=f"{svc.name}: CPU above {pct} of its limit",
+            description=(f"{{{{ $labels.instance }}}} uses {{{{ $value | humanizePercentage }}}} of its CPU limit "
+                         f"({res.cpu_limit} CPU) over 5m; above {pct} requests slow down as the CPU is throttled."),
+            meaning=f"An instance has used more than {pct} of its CPU limit ({res.cpu_limit}) for 10 minutes.",
+            impact="Throttling raises latency; if all instances are busy the service needs more replicas.",
+            checks=[f"sum by (instance) (rate({res.cpu_metric}{job}[5m]))"],
+            commands=["kubectl top pods -l app=" + svc.name],
+            mitigation=["Scale out (see the scaling runbook); the autoscaler may already be at max_replicas.",
+                        "If one instance is hot while others idle, look for a stuck request or a hot key."],
+            category="saturation",
+            test={"kind": "cpu", "metric": res.cpu_metric, "cores": cores, "threshold": res.saturation_threshold},
+        ),
+        Alert(
+            name=f"{pascal(svc.name)}MemorySaturation",
+            expr=f"max by (instance) ({res.memory_metric}{job}) / {mem} > {thr}",
+            for_="10m",
+            severity="ticket",
+            summary=f"{svc.name}: memory above {pct} of its limit",
+            description=(f"{{{{ $labels.instance }}}} uses {{{{ $value | humanizePercentage }}}} of its memory limit "
+                         f"({res.memory_limit}); at 100% it is killed (OOM)."),
+            meaning=f"An instance has used more than {pct} of its memory limit ({res.memory_limit}) for 10 minutes.",
+            impact="The instance will be OOM-killed and restarted; in-flight requests fail.",
+            checks=[f"max by (instance) ({res.memory_metric}{job})"],
+            commands=["kubectl top pods -l app=" + svc.name],
+            mitigation=["Restart the instance to buy time, then look for a leak (memory growing steadily since start).",
+                        "Raise the memory limit only with the owning team's agreement."],
+            category="saturation",
+            test={"kind": "memory", "metric": res.memory_metric, "bytes": mem, "threshold": res.saturation_threshold},
+        ),
+    ]
+
+
+DEPENDENCY_COMMANDS = {
+    "postgres": "pg_isready -h {host} -p {port}",
+    "mysql": "mysqladmin -h {host} -P {port} ping",
+    "redis": "redis-cli -h {host} -p {port} ping",
+    "memcached": "printf 'stats\\nquit\\n' | nc {host} {port}",
+    "http": "curl -fsS -o /dev/null -w '%{{http_code}}\\n' {address}",
+    "grpc": "grpc_health_probe -addr={address}",
+    "kafka": "kafka-broker-api-versions.sh --bootstrap-server {address}",
+    "rabbitmq": "rabbitmq-diagnostics -n {host} check_running",
+    "nats": "curl -fsS http://{host}:8222/healthz",
+    "s3": "aws s3 ls {address}",
+    "smtp": "nc -vz {host} {port}",
+    "queue": "nc -vz {host} {port}",
+}
+
+
+def dependency_command(dep: Dependency) -> str:
+    address = dep.address or f"<{dep.name} address>"
+    host, _, port = address.rpartition(":") if ":" in address and "//" not in address else (address, "", "")
+    return DEPENDENCY_COMMANDS[dep.kind.value].format(address=address, host=host or address, port=port or "<port>")
+
+
+def dependency_alert(svc: ServiceConfig, dep: Dependency) -> Alert:
+    return Alert(
+        name=f"{pascal(svc.name)}{pascal(dep.name)}Down",
+        expr=f"max({dep.health}) < 1",
+        for_=dep.for_,
+        severity="page" if dep.critical else "ticket",
+        labels={"dependency": dep.name},
+        summary=f"{svc.name}: dependency {dep.name} ({dep.kind}) is down",
+        description=(f"No instance reports {dep.name} ({dep.kind}{', ' + dep.address if dep.address else ''}) "
+                     f"as healthy for {dep.for_} ({dep.health} = {{{{ $value }}}})."),
+        meaning=f"The health metric of {dep.kind} dependency '{dep.name}' has been below 1 for {dep.for_}.",
+        impact=(f"Requests that need {dep.name} fail or degrade."
+                + (" It is critical: the service cannot work without it." if dep.critical else
+                   " It is not critical: the service should degrade gracefully.")),
+        checks=[dep.health],
+        commands=[dependency_command(dep)],
+        mitigation=[f"Check {dep.name}'s own dashboard and its owners' status page; escalate to them.",
+                    "If the dependency recovered but the service did not, restart the service's instances."],
+        category="dependency",
+        test={"kind": "dependency", "health": dep.health, "for": dep.for_},
+    )
+
+
+def target_down_alert(svc: ServiceConfig) -> Alert:
+    job = selector(job_matcher(svc))
+    return Alert(
+        name=f"{pascal(svc.name)}TargetDown",
+        expr=f"up{job} == 0",
+        for_="2m",
+        severity="page",
+        summary=f"{svc.name}: a target cannot be scraped",
+        description=(f"Prometheus cannot scrape {{{{ $labels.instance }}}} of job {{{{ $labels.job }}}} "
+                     f"(up = {{{{ $value }}}}) for 2m: the instance is down or unreachable."),
+        meaning="Prometheus could not scrape an instance of the service for 2 minutes.",
+        impact="The instance is down or unreachable: its share of traffic fails, and its metrics are blind.",
+        checks=[f"up{job}", f"count(up{job} == 1)"],
+        commands=[f"kubectl get pods -l app={svc.name} -o wide", f"kubectl describe pod <pod of {svc.name}>"],
+        mitigation=["Look at the instance's last logs and its exit reason; restart it if it hangs.",
+                    "If all instances are down, follow the startup runbook."],
+        category="availability",
+        test={"kind": "up"},
+    )
+
+
+def restarts_alert(svc: ServiceConfig) -> Alert:
+    job = selector(job_matcher(svc))
+    n = svc.restarts_per_hour
+    return Alert(
+        name=f"{pascal(svc.name)}Restarting",
+        expr=f"max by (instance) (changes(process_start_time_seconds{job}[1h])) > {n}",
+        severity="ticket",
+        summary=f"{svc.name}: an instance restarts repeatedly",
+        description=(f"{{{{ $labels.instance }}}} restarted {{{{ $value }}}} times in the last hour "
+                     f"(more than {n})."),
+        meaning=f"An instance restarted more than {n} times within an hour (crash loop or OOM kills).",
+        impact="Requests in flight during each restart fail; capacity is reduced while it starts.",
+        checks=[f"changes(process_start_time_seconds{job}[1h])", f"{svc.resources.memory_metric}{job}"],
+        commands=[f"kubectl get pods -l app={svc.name}", "kubectl logs --previous <pod>"],
+        mitigation=["Read the previous instance's last log lines for the crash reason.",
+                    "If it is OOM, see the memory saturation section; if it fails at start, see the startup runbook."],
+        category="availability",
+        test={"kind": "restarts", "max": n},
+    )
+
+
+def rules_document(rs: RuleSet) -> dict[str, Any]:
+    """The rules file (Prometheus rule groups format)."""
+    svc = rs.service
+    groups = []
+    if rs.recording:
+        groups.append({"name": f"{svc.name}-sli-recordings", "rules": rs.recording})
+    alert_rules = []
+    for a in rs.alerts:
+        rule: dict[str, Any] = {"alert": a.name, "expr": a.expr}
+        if a.for_:
+            rule["for"] = a.for_
+        rule["labels"] = dict(a.labels)
+        rule["annotations"] = annotations(svc, a)
+        alert_rules.append(rule)
+    groups.append({"name": f"{svc.name}-alerts", "rules": alert_rules})
+    return {"groups": groups}
+
+
+def annotations(svc: ServiceConfig, a: Alert) -> dict[str, str]:
+    return {
+        "summary": a.summary,
+        "description": a.description,
+        "runbook_url": runbook_url(svc, RUNBOOK_TOPIC, a.anchor),
+        "dashboard_url": dashboard_url(svc),
+    }

@@ -15,9 +15,9 @@ from shipit.stages.migrations import MigrationsStage
 def all_stages() -> list[Stage]:
     """Every registered stage, in run order (a fresh instance per release)."""
     return [
-        SiteStage(),
         MigrationsStage(),
         OpsStage(),
+        SiteStage(),
         ManifestStage(),
         ChecksumsStage(),
         SignStage(),

@@ -58,3 +58,31 @@ def test_signoff_page_shows_role_fields(browser_report):
         assert list(fields) == ["Role", "Name", "Decision", "Date", "Comment", "Signature"]
         assert fields["Role"] == role
         assert fields["Name"] == fields["Decision"] == fields["Signature"] == ""  # blank until signed
+
+
+def test_demo_release_site(tmp_path):
+    """The demo service's real release (migrations, ops, site stages): the site builds --strict, every
+    alert's runbook link lands on an existing anchor, and Chromium finds "rollback" offline."""
+    import re
+
+    from tests.conftest import DEMO, run_shipit
+
+    require_tool("promtool", "amtool", "node", "chromium")
+    require((NODE_DIR / "node_modules" / "playwright-core").is_dir(), "playwright-core is not installed")
+    proc = run_shipit("release", "--version", "1.0.0", "-c", str(DEMO / "shipit.yaml"), "-o", str(tmp_path),
+                      "--skip", "sign")
+    assert proc.returncode == 0, proc.stderr
+    site = tmp_path / "1.0.0" / "site"
+    obs = (site / "observability.html").read_text()
+    links = sorted(set(re.findall(r'href="(runbooks/[^"#]+\.html)#([^"]+)"', obs)))
+    assert len(links) >= 5
+    for page, anchor in links:
+        assert f'id="{anchor}"' in (site / page).read_text(), (page, anchor)
+    shots = REPO / "test-artifacts" / "site" / "demo"
+    shots.mkdir(parents=True, exist_ok=True)
+    out = subprocess.run(["node", str(Path(__file__).parent / "browser.js"), str(site), str(shots), "index.html",
+                          "migrations.html", "observability.html"], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["external"] == [] and report["errors"] == [] and report["failed_local"] == []
+    assert any("migrations.html" in link for link in report["search"]["links"])

@@ -7,7 +7,11 @@ Files (under ``<release>/signoffs/``, which SHA256SUMS does not cover):
                                  names another digest and fails verification;
 * ``<role>.json.sig``           base64 DER ECDSA P-256 signature over the statement's bytes (what
                                  ``cosign sign-blob --key`` writes; ``openssl dgst -sha256 -verify`` checks it);
-* ``<role>.json.sigstore.json`` the same signature as a Sigstore bundle v0.3 (key-based, messageSignature).
+* ``<role>.json.sigstore.json`` the same signature as a Sigstore bundle v0.3 (key-based, messageSignature);
+* ``keys/<role>.pub``           the signer's public key, self-declared (shown on the site, never trusted).
+
+Signing and bundle checks go through :mod:`shipit.signing` and :class:`shipit.verify.Trust`, exactly like
+the release's own ``SHA256SUMS.sig``.
 """
 
 from __future__ import annotations

@@ -154,6 +154,9 @@ from shipit.ops.cli import ops as ops_group  # noqa: E402
 
 main.add_command(ops_group)
 
+from shipit.pipelines.cli import pipeline as pipeline_group  # noqa: E402
+
+main.add_command(pipeline_group)
 from shipit.signing.cli import COMMANDS as signing_commands  # noqa: E402
 
 for _cmd in signing_commands:

@@ -19,6 +19,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from shipit.errors import ConfigError
 from shipit.ops.config import ServiceConfig
+from shipit.pipelines.config import EnvironmentConfig, PipelineConfig
 from shipit.signing.config import SigningConfig
 from shipit.migrations.config import MigrationsConfig
 
@@ -51,6 +52,9 @@ class Config(Model):
     site: SiteConfig | None = Field(None, description="The offline handoff site (site/ + handoff-site-<version>.tar.gz).")
     evidence: EvidenceConfig | None = Field(None, description="Validation evidence and gates shown on the site.")
     service: ServiceConfig | None = Field(None, description="What operations needs: SLOs, alerts, runbooks (ops stage).")
+    pipeline: PipelineConfig | None = Field(None, description="CI/CD pipeline validation policy.")
+    environments: dict[str, EnvironmentConfig] | None = Field(
+        None, description="Deployment environments: variables, secrets (names only), feature flags.")
     signing: SigningConfig | None = Field(None, description="Signatures, SLSA provenance and SBOM attestations.")
     migrations: MigrationsConfig | None = Field(None, description="Alembic migrations: SQL, round trip, rollback.")
 

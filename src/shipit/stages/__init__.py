@@ -8,6 +8,7 @@ from shipit.stages.checksums import ChecksumsStage
 from shipit.stages.manifest import ManifestStage
 from shipit.stages.site import SiteStage
 from shipit.stages.ops import OpsStage
+from shipit.stages.pipeline import PipelineStage
 from shipit.stages.sign import SignStage
 from shipit.stages.migrations import MigrationsStage
 
@@ -17,6 +18,7 @@ def all_stages() -> list[Stage]:
     return [
         MigrationsStage(),
         OpsStage(),
+        PipelineStage(),
         SiteStage(),
         ManifestStage(),
         ChecksumsStage(),

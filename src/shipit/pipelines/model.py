@@ -1,0 +1,118 @@
+"""What the checks work on: findings, and a platform-neutral view of jobs and steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SEVERITIES = ("error", "warning", "note")
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str  # error | warning | note
+    file: str  # relative to the project directory, '/' separators
+    line: int  # 1-based; 0 when the finding is about the whole pipeline
+    message: str
+    hint: str = ""
+    column: int = 0
+    source: str = "shipit"  # or "zizmor"
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.line, self.column, self.rule, self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "severity": self.severity, "file": self.file, "line": self.line,
+                "column": self.column, "message": self.message, "hint": self.hint, "source": self.source}
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass
+class Step:
+    """One unit of work inside a job: a GitHub step, or a GitLab script (one per job)."""
+
+    index: int
+    line: int
+    name: str = ""
+    uses: str = ""  # GitHub action reference (owner/repo@ref), GitLab image
+    run: str = ""  # shell text
+    with_: dict[str, Any] = field(default_factory=dict)
+    continue_on_error: bool = False
+    continue_on_error_line: int = 0
+    categories: set[str] = field(default_factory=set)
+    raw: Any = None
+
+
+@dataclass
+class Job:
+    platform: str  # github | gitlab
+    file: str
+    id: str
+    line: int
+    name: str = ""
+    needs: list[str] = field(default_factory=list)  # keys (see ``key``) of direct predecessors
+    steps: list[Step] = field(default_factory=list)
+    categories: set[str] = field(default_factory=set)
+    soft_fail: bool = False  # continue-on-error / allow_failure
+    soft_fail_line: int = 0
+    soft_fail_note: tuple[str, str] | None = None  # (why, fix) when the soft fail is not written in the job
+    environment: str = ""  # name ('' when none)
+    environment_line: int = 0
+    environment_tier: str = ""  # GitLab deployment_tier
+    text: str = ""  # everything the job says, for secret references
+    uses_workflow: str = ""  # GitHub reusable workflow the job calls
+    stage: str = ""  # GitLab stage
+    synthetic: bool = False  # created from a GitLab include template
+    runs_on_failure: str = ""  # the condition that makes it run when its needs failed (if: always(), when: always)
+    runs_on_failure_line: int = 0
+    after_workflow_run: bool = False  # root job of an `on: workflow_run` workflow
+    checked: bool = True  # False for jobs of a workflow that only runs when called (gated at the call site)
+    raw: Any = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.file}#{self.id}"
+
+    @property
+    def label(self) -> str:
+        return self.id if not self.name or self.name == self.id else f"{self.id} ({self.name})"
+
+
+@dataclass
+class Workflow:
+    platform: str
+    file: str
+    path: Any  # absolute Path
+    name: str = ""
+    data: Any = None  # ruamel round-trip tree
+    jobs: dict[str, Job] = field(default_factory=dict)
+    triggers: dict[str, Any] = field(default_factory=dict)
+    includes: list[Workflow] = field(default_factory=list)  # GitLab `include: local:` files
+    included: bool = False  # this file is included by another (its jobs belong to that pipeline)
+
+
+#: Every rule shipit reports: id → (default severity, one-line description).
+RULES: dict[str, tuple[str, str]] = {
+    "yaml-syntax": ("error", "The workflow file is not valid YAML."),
+    "schema": ("error", "The workflow does not match the platform's JSON Schema."),
+    "include-missing": ("error", "A GitLab `include: local:` file does not exist."),
+    "required-category": ("error", "A required kind of job (tests, a security scan, ...) is missing."),
+    "gate-order": ("error", "A release or deploy job can run without its required gates passing first."),
+    "gate-bypass": ("error", "A release or deploy job runs even when the jobs it depends on failed."),
+    "gate-soft-fail": ("error", "A gate job or step may fail without failing the pipeline."),
+    "unpinned-action": ("error", "An action is referenced by a movable tag or branch instead of a commit SHA."),
+    "unpinned-image": ("warning", "A container image is referenced by tag instead of digest."),
+    "permissions-write-all": ("error", "The GITHUB_TOKEN is granted write-all."),
+    "permissions-missing": ("warning", "No permissions block: the token gets the repository default."),
+    "id-token-write": ("error", "id-token: write is granted to a job that does not sign."),
+    "pr-target-checkout": ("error", "A pull_request_target workflow checks out the untrusted pull request head."),
+    "secret-echo": ("error", "A secret is printed to the job log."),
+    "deploy-environment": ("error", "A deploy job declares no environment, so no protection rules apply."),
+    "environment-unprotected": ("error", "A production deploy targets an environment not marked protected."),
+    "environment-undeclared": ("warning", "A deploy targets an environment shipit.yaml does not describe."),
+    "deploy-secret-missing": ("error", "A deploy job does not reference a secret its environment needs."),
+}

@@ -152,6 +152,10 @@ main.add_command(_sbom)
 from shipit.images.cli import publish_command  # noqa: E402
 
 main.add_command(publish_command)
+from shipit.site.cli import publish, signoff, site, status  # noqa: E402
+
+for _command in (site, signoff, status, publish):
+    main.add_command(_command)
 from shipit.ops.cli import ops as ops_group  # noqa: E402
 
 main.add_command(ops_group)

@@ -41,6 +41,9 @@ class ProjectConfig(Model):
     owners: list[str] = Field(default_factory=list, description="Team or people who own the service.")
 
 
+from shipit.site.config import EvidenceConfig, SiteConfig  # noqa: E402  (section models import Model)
+
+
 class Config(Model):
     """The whole ``shipit.yaml``."""
 
@@ -50,6 +53,8 @@ class Config(Model):
     project: ProjectConfig
     sbom: SbomConfig = Field(default_factory=SbomConfig, description="SBOMs of images and source dependencies.")
     images: list[ImageConfig] = Field(default_factory=list, description="Container images to build.")
+    site: SiteConfig | None = Field(None, description="The offline handoff site (site/ + handoff-site-<version>.tar.gz).")
+    evidence: EvidenceConfig | None = Field(None, description="Validation evidence and gates shown on the site.")
     service: ServiceConfig | None = Field(None, description="What operations needs: SLOs, alerts, runbooks (ops stage).")
     pipeline: PipelineConfig | None = Field(None, description="CI/CD pipeline validation policy.")
     environments: dict[str, EnvironmentConfig] | None = Field(

@@ -575,6 +575,13 @@ def check_sboms(rel: Release, trust: Trust) -> list[CheckResult]:
 # --- entry points --------------------------------------------------------------------------------
 
 
+# Sign-offs (signoffs/<role>.json, added after the release and bound to SHA256SUMS' digest): the site
+# capability owns their format and verification.
+from shipit.site.signoff import verify_check as _check_signoffs  # noqa: E402
+
+register_check("sign-offs", _check_signoffs)
+
+
 def _prefetch_sbom_validator(release_dir: Path) -> None:
     """Import the CycloneDX validator in the background while files are hashed: importing jsonschema's
     format checkers costs ~2 s of CPU here (rfc3987-syntax builds its grammars at import)."""

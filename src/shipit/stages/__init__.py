@@ -8,6 +8,7 @@ from shipit.stages.checksums import ChecksumsStage
 from shipit.stages.images import ImagesStage
 from shipit.stages.manifest import ManifestStage
 from shipit.stages.migrations import MigrationsStage
+from shipit.stages.site import SiteStage
 from shipit.stages.ops import OpsStage
 from shipit.stages.pipeline import PipelineStage
 from shipit.stages.publish import PublishStage
@@ -23,6 +24,7 @@ def all_stages() -> list[Stage]:
         MigrationsStage(),
         PipelineStage(),
         OpsStage(),
+        SiteStage(),
         ManifestStage(),
         ChecksumsStage(),
         SignStage(),

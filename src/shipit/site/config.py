@@ -1,0 +1,178 @@
+"""The ``site:`` and ``evidence:`` sections of ``shipit.yaml``, and the knowledge-transfer / on-call YAML files."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from shipit.errors import ConfigError
+
+
+class Model(BaseModel):
+    # Same rules as shipit.config.Model (defined here because shipit.config imports this module).
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+DEFAULT_ROLES = ["architecture", "security", "operations"]
+
+
+class SignoffConfig(Model):
+    roles: list[str] = Field(default_factory=lambda: list(DEFAULT_ROLES),
+                             description="Roles whose approval is required for a go (each signs signoffs/<role>.json).")
+    keys: dict[str, str] = Field(default_factory=dict, description="Public key (PEM, relative to shipit.yaml) "
+                                 "each role must sign with; shipped in the release as signoff-keys/<role>.pub.")
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, value: list[str]) -> list[str]:
+        import re
+
+        for role in value:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", role):
+                raise ValueError(f"role {role!r} must be lowercase letters, digits, '-' or '_'")
+        if len(set(value)) != len(value):
+            raise ValueError("roles must be unique")
+        return value
+
+
+class ApiChange(Model):
+    change: str = Field(description="What changed in the API.")
+    breaking: bool = False
+    migration: str = Field("", description="What clients must do.")
+
+
+class SiteConfig(Model):
+    """The offline handoff site (MkDocs Material) written to ``site/`` and ``handoff-site-<version>.tar.gz``."""
+
+    enabled: bool = True
+    title: str = Field("", description="Site title; default '<project> <version> handoff'.")
+    knowledge_transfer: str = Field("", description="YAML file with knowledge-transfer sessions (minutes, "
+                                                    "attendees, action items), relative to shipit.yaml.")
+    oncall: str = Field("", description="YAML file with the on-call rotation, contacts and escalation.")
+    known_limitations: list[str] = Field(default_factory=list)
+    api_changes: list[ApiChange] = Field(default_factory=list)
+    signoff: SignoffConfig = Field(default_factory=SignoffConfig)
+    tag_pattern: str = Field("v*", description="git tags considered previous releases for the release notes.")
+
+
+# --- evidence: -----------------------------------------------------------------------------------
+
+
+class GatesConfig(Model):
+    """Validation gates; a gate left out (null) is not checked."""
+
+    tests_pass: bool = Field(True, description="Every JUnit test case passed (skips allowed).")
+    min_tests: int | None = Field(None, ge=0, description="At least this many test cases ran.")
+    min_coverage: float | None = Field(None, ge=0, le=100, description="Line coverage percent at least this.")
+    max_sarif_errors: int | None = Field(0, ge=0, description="At most this many error-level SARIF results.")
+    max_sarif_warnings: int | None = Field(None, ge=0)
+    max_p95_ms: float | None = Field(None, gt=0, description="Load test p95 latency budget in milliseconds.")
+    max_error_rate: float | None = Field(None, ge=0, le=1, description="Load test error-rate budget (0..1).")
+
+
+class Requirement(Model):
+    id: str
+    title: str
+    tests: list[str] = Field(default_factory=list,
+                             description="Test cases proving it: fnmatch patterns over 'classname.name' or 'name'.")
+    gates: list[str] = Field(default_factory=list, description="Gate names proving it (e.g. max_p95_ms).")
+
+
+class EvidenceConfig(Model):
+    """Validation evidence: file globs (relative to shipit.yaml) and the gates a release must meet."""
+
+    junit: list[str] = Field(default_factory=list, description="JUnit XML reports.")
+    coverage: list[str] = Field(default_factory=list, description="Cobertura / coverage.py XML reports.")
+    sarif: list[str] = Field(default_factory=list, description="SARIF 2.1.0 security/lint reports.")
+    k6: list[str] = Field(default_factory=list, description="k6 --summary-export JSON files.")
+    locust: list[str] = Field(default_factory=list, description="Locust *_stats.csv files.")
+    gates: GatesConfig = Field(default_factory=GatesConfig)
+    requirements: list[Requirement] = Field(default_factory=list)
+
+    @field_validator("requirements")
+    @classmethod
+    def _unique(cls, value: list[Requirement]) -> list[Requirement]:
+        ids = [r.id for r in value]
+        if len(set(ids)) != len(ids):
+            raise ValueError("requirement ids must be unique")
+        return value
+
+
+# --- knowledge transfer and on-call YAML files ------------------------------------------------------
+
+
+class ActionItem(Model):
+    item: str
+    owner: str
+    due: date
+    done: bool = False
+
+
+class Session(Model):
+    title: str
+    date: date
+    attendees: list[str] = Field(default_factory=list)
+    minutes: str = ""
+    action_items: list[ActionItem] = Field(default_factory=list)
+
+
+class KnowledgeTransfer(Model):
+    sessions: list[Session] = Field(default_factory=list)
+
+
+class Contact(Model):
+    name: str
+    role: str = ""
+    contact: str = ""
+
+
+class EscalationStep(Model):
+    level: int = Field(ge=1)
+    who: str
+    contact: str = ""
+    after_minutes: int = Field(0, ge=0, description="Escalate to this level after this many minutes unacknowledged.")
+
+
+class OnCall(Model):
+    team: str = ""
+    rotation: str = Field("", description="e.g. 'weekly, Monday 09:00 UTC'.")
+    hours: str = ""
+    channel: str = ""
+    contacts: list[Contact] = Field(default_factory=list)
+    escalation: list[EscalationStep] = Field(default_factory=list)
+    notes: str = ""
+
+
+def load_yaml_model(path: Path, model: type[Model], what: str) -> Model:
+    """Load a YAML file into ``model``; errors carry file:line like shipit.yaml's."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    from shipit.config import _plain, _position
+
+    if not path.is_file():
+        raise ConfigError(f"{path}: {what} file not found", hint="fix the path in shipit.yaml's site: section")
+    try:
+        data = YAML(typ="rt").load(path.read_bytes())
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: YAML syntax error in {what} file: {getattr(exc, 'problem', exc)}") from None
+    try:
+        return model.model_validate(_plain(data or {}))
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            line, _col, dotted = _position(data, tuple(err["loc"]))
+            lines.append(f"{path}:{line or 1}: {dotted or '(top level)'}: {err['msg']}")
+        raise ConfigError(f"invalid {what} file\n  " + "\n  ".join(lines),
+                          hint=f"see docs/site.md for the {what} format") from None
+
+
+def dump(model: Model | None) -> dict[str, Any] | None:
+    return None if model is None else model.model_dump(mode="json")
+
+
+Decision = Literal["approve", "reject"]

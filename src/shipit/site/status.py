@@ -1,0 +1,108 @@
+"""Go / no-go: every stage passed, every gate met, every required role approved, no rejection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shipit.site.signoff import Check, Signoff, default_public_keys, load_signoffs, table
+
+
+@dataclass
+class Decision:
+    go: bool
+    checks: list[Check] = field(default_factory=list)
+    signoffs: list[Signoff] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return "GO" if self.go else "NO-GO"
+
+    @property
+    def reasons(self) -> list[str]:
+        return [f"{c.name}: {c.detail}" for c in self.checks if not c.ok]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"go": self.go, "decision": self.label,
+                "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+                "signoffs": [s.as_dict() for s in self.signoffs]}
+
+
+def decide(stages: list[dict[str, Any]], evidence: dict[str, Any] | None, roles: list[str],
+           signoffs: dict[str, Signoff], snapshot: bool = False, extra: list[Check] | None = None) -> Decision:
+    checks: list[Check] = []
+    if snapshot:
+        checks.append(Check("release kind", False, "a --snapshot build is never a go"))
+    for st in sorted(stages, key=lambda s: s["name"]):
+        if st["status"] == "passed":
+            checks.append(Check(f"stage {st['name']}", True, "passed"))
+        elif st["status"] == "skipped" and st.get("reason") != "skipped with --skip":
+            checks.append(Check(f"stage {st['name']}", True, f"not configured ({st.get('reason', '')})"))
+        else:
+            checks.append(Check(f"stage {st['name']}", False, f"{st['status']}: {st.get('reason', '')}"))
+    if evidence is None:
+        checks.append(Check("validation gates", True, "no evidence: section configured, no gates to meet"))
+    for gate in (evidence or {}).get("gates", []):
+        detail = f"{gate['actual']}{gate.get('unit', '')} (needs {gate['threshold']})" if gate.get("actual") is not None \
+            else f"no evidence (needs {gate['threshold']})"
+        checks.append(Check(f"gate {gate['name']}", bool(gate["passed"]), detail))
+    rows = table(roles, signoffs)
+    for so in rows:
+        required = so.role in roles
+        if so.status == "missing":
+            checks.append(Check(f"sign-off {so.role}", False, "awaiting sign-off"))
+        elif so.status == "invalid":
+            checks.append(Check(f"sign-off {so.role}", False, f"invalid: {so.detail}"))
+        elif so.status == "unverified":
+            checks.append(Check(f"sign-off {so.role}", False,
+                                f"{so.decision} by {so.name}, but the signature was not verified with a trusted "
+                                "key (pass --key, or pin the role's key in site.signoff.keys)"))
+        elif so.decision == "reject":
+            checks.append(Check(f"sign-off {so.role}", False,
+                                f"rejected by {so.name}" + (f": {so.comment}" if so.comment else "")))
+        else:
+            checks.append(Check(f"sign-off {so.role}", True,
+                                f"approved by {so.name} on {so.date}" + ("" if required else " (not a required role)")))
+    checks += extra or []
+    return Decision(go=all(c.ok for c in checks), checks=checks, signoffs=rows)
+
+
+def integrity(release_dir: Path) -> Check:
+    """Every file listed in SHA256SUMS is present and unchanged."""
+    from shipit.checksums import SUMS_NAME, hash_files, parse_sums
+
+    sums = release_dir / SUMS_NAME
+    if not sums.is_file():
+        return Check("release integrity", False, f"{SUMS_NAME} is missing")
+    listed = parse_sums(sums.read_text(), str(sums))
+    missing = [p for p in listed if not (release_dir / p).is_file()]
+    if missing:
+        return Check("release integrity", False, f"missing: {', '.join(sorted(missing)[:5])}")
+    actual = hash_files(release_dir, sorted(listed))
+    changed = sorted(p for p in listed if actual[p] != listed[p])
+    if changed:
+        return Check("release integrity", False, f"changed since release: {', '.join(changed[:5])}")
+    return Check("release integrity", True, f"{len(listed)} files match {SUMS_NAME}")
+
+
+def release_status(release_dir: Path, key_paths: list[Path] | None = None) -> Decision:
+    """The go/no-go of a finished release directory."""
+    import json
+
+    from shipit.artifacts import load_manifest
+    from shipit.site.handoff import load_handoff
+
+    release_dir = Path(release_dir)
+    manifest = load_manifest(release_dir)
+    handoff = load_handoff(release_dir)
+    evidence = None
+    if handoff.get("evidence_configured"):
+        try:
+            evidence = json.loads((release_dir / "evidence" / "summary.json").read_text())
+        except (OSError, ValueError):
+            evidence = {"gates": [{"name": "evidence", "passed": False, "actual": None,
+                                   "threshold": "evidence/summary.json readable"}]}
+    keys = default_public_keys(release_dir, key_paths)
+    return decide(manifest.get("stages", []), evidence, handoff["roles"], load_signoffs(release_dir, keys),
+                  snapshot=bool(manifest.get("snapshot")), extra=[integrity(release_dir)])

@@ -1,0 +1,150 @@
+"""Fixture releases for the handoff-site tests (the pytest fixtures are in conftest.py).
+
+The other capabilities (images, sbom, migrations, pipeline, ops) are stood in for by a stage that
+writes their documented outputs (paths, kinds and extras from the artifact contract) from
+tests/site/fixtures/, so the site is tested against every page it can show — and, with
+``with_others=False``, against a release where all of them are absent.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+
+from shipit.artifacts import Kind
+from shipit.config import load_config
+from shipit.context import ReleaseContext, Version, git_info
+from shipit.pipeline import Stage, run_stages
+from shipit.stages.checksums import ChecksumsStage
+from shipit.stages.manifest import ManifestStage
+from shipit.stages.site import SiteStage
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EPOCH = 1700000000
+
+CONFIG = """\
+schema_version: 1
+project:
+  name: orders
+  description: Takes and tracks customer orders.
+  owners: [orders-team]
+site:
+  knowledge_transfer: handoff/knowledge-transfer.yaml
+  oncall: handoff/oncall.yaml
+  known_limitations:
+    - Bulk order import is limited to 1000 rows.
+  api_changes:
+    - change: "POST /orders returns 201 instead of 200"
+      breaking: true
+      migration: Accept 201 as success.
+evidence:
+  junit: [reports/junit-*.xml]
+  coverage: [reports/coverage.xml]
+  sarif: [reports/*.sarif]
+  k6: [reports/k6-summary.json]
+  locust: [reports/locust_stats.csv]
+  gates:
+    tests_pass: true
+    min_tests: 3
+    min_coverage: 80
+    max_sarif_errors: 0
+    max_p95_ms: 250
+    max_error_rate: 0.01
+  requirements:
+    - id: REQ-1
+      title: Customers can place orders
+      tests: ["tests.test_orders.test_create_*"]
+    - id: REQ-2
+      title: p95 latency within budget
+      gates: [max_p95_ms]
+"""
+
+COMMITS = [
+    ("feat: order listing", "v0.9.0"),
+    ("feat(api): create orders", None),
+    ("fix: rounding of totals", None),
+    ("feat(api)!: POST /orders returns 201", None),
+    ("perf: index on orders.customer_id\n\nBREAKING CHANGE: the orders table needs a reindex", None),
+    ("docs: rollback runbook", None),
+    ("update readme", None),
+]
+
+
+def git(cwd: Path, *args: str, date: str = "2023-11-14T22:13:20Z") -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def make_project(root: Path, evidence: list[str] | None = None, config: str = CONFIG) -> Path:
+    """A project with shipit.yaml, evidence reports, handoff YAML files and a conventional-commit history."""
+    proj = root / "orders"
+    (proj / "reports").mkdir(parents=True)
+    (proj / "handoff").mkdir()
+    names = evidence if evidence is not None else ["junit-good.xml", "coverage.xml", "scan-clean.sarif",
+                                                   "k6-summary.json", "locust_stats.csv"]
+    for name in names:
+        shutil.copyfile(FIXTURES / "evidence" / name, proj / "reports" / name)
+    for name in ("knowledge-transfer.yaml", "oncall.yaml"):
+        shutil.copyfile(FIXTURES / "handoff" / name, proj / "handoff" / name)
+    (proj / "shipit.yaml").write_text(config)
+    git(proj, "init", "-q", "-b", "main")
+    for i, (message, tag) in enumerate(COMMITS):
+        (proj / "CHANGES").write_text(f"{i}\n")
+        git(proj, "add", "-A")
+        git(proj, "commit", "-qm", message)
+        if tag:
+            git(proj, "tag", tag)
+    return proj
+
+
+class OtherStagesStandIn(Stage):
+    """Writes what images/sbom/migrations/pipeline/ops would, at the contract's paths."""
+
+    name = "fixtures"
+
+    def run(self, ctx) -> None:
+        def put(rel: str, src: str | bytes, kind: Kind, **kw):
+            p = ctx.path(rel)
+            if isinstance(src, bytes):
+                p.write_bytes(src)
+            else:
+                shutil.copyfile(FIXTURES / "ops" / src, p)
+            ctx.artifacts.add(p, kind, **kw)
+
+        put("images/orders.oci.tar", b"not really an image layout\n", Kind.IMAGE, name="orders",
+            manifest_digest="sha256:" + "a" * 64, config_digest="sha256:" + "b" * 64,
+            layers=[{"digest": "sha256:" + "c" * 64, "size": 2048, "media_type":
+                     "application/vnd.oci.image.layer.v1.tar+gzip"}],
+            tags=["1.0.0", "1.0", "1"], repository="registry.example.com/acme/orders",
+            platform={"os": "linux", "architecture": "amd64"}, builder="buildah", base="busybox")
+        put("sbom/orders.cdx.json", "orders.cdx.json", Kind.SBOM, name="orders", image_digest="sha256:" + "a" * 64)
+        put("migrations/migrations-1.0.0.tar.gz", b"bundle\n", Kind.MIGRATION_BUNDLE, head_revision="d4e5f6",
+            previous_revision="a1b2c3")
+        put("migrations/plan.json", "plan.json", Kind.MIGRATION_PLAN)
+        put("migrations/ROLLBACK.md", "ROLLBACK.md", Kind.DOC)
+        put("migrations/sql/downgrade.sql", b"ALTER TABLE orders DROP COLUMN note;\n", Kind.SQL, name="postgresql")
+        put("pipeline/report.md", "report.md", Kind.REPORT)
+        put("pipeline/report.json", b'{"findings": []}\n', Kind.REPORT)
+        put("pipeline/environments.md", "environments.md", Kind.DOC)
+        put("ops/alerts/orders.rules.yml", "orders.rules.yml", Kind.ALERT_RULES)
+        put("ops/dashboards/orders.json", "orders.json", Kind.DASHBOARD)
+        put("ops/runbooks/rollback.md", "rollback.md", Kind.RUNBOOK, name="rollback")
+        put("ops/runbooks/high-error-rate.md", "high-error-rate.md", Kind.RUNBOOK, name="high-error-rate")
+
+
+def cut(project: Path, out_root: Path, version: str = "1.0.0", with_others: bool = True) -> Path:
+    """Cut a release of the fixture project with the real site, manifest and checksums stages."""
+    cfg = load_config(project / "shipit.yaml")
+    staging = out_root / f".staging-{version}"
+    staging.mkdir(parents=True)
+    ctx = ReleaseContext(config=cfg, version=Version.parse(version), git=git_info(project), source_date_epoch=EPOCH,
+                         output_root=out_root, work_dir=staging)
+    stages = ([OtherStagesStandIn()] if with_others else []) + [SiteStage(), ManifestStage(), ChecksumsStage()]
+    run_stages(ctx, stages)
+    target = out_root / version
+    os.rename(staging, target)
+    return target

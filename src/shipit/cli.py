@@ -133,6 +133,52 @@ def schema() -> None:
 
 
 @main.command()
+@click.argument("release_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--image", "images", multiple=True, help="Only this image (repeatable). Default: every image.")
+@click.option("--site-to", "site_to", metavar="DIR|oci://REGISTRY/REPO:TAG",
+              help="Also publish the handoff site: copy it to DIR, or push its archive as an OCI artifact.")
+@click.option("--images/--no-images", "push_images", default=None,
+              help="Push the images (default: yes, unless only --site-to is given).")
+@click.option("--insecure", is_flag=True, help="Plain HTTP / unverified TLS to the registries.")
+@click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True,
+              help="Retries (with exponential backoff) on 5xx and dropped connections.")
+@click.pass_context
+def publish(ctx, release_dir, images, site_to, push_images, insecure, retries) -> None:
+    """Push every tag of every image in RELEASE_DIR and check the registry serves the recorded digest.
+
+    Credentials: SHIPIT_REGISTRY_USERNAME / SHIPIT_REGISTRY_PASSWORD, else the podman/Docker auth file.
+    With --site-to, only the site is published unless --images or --image is given too; stdout is then the
+    site publication's JSON record and the image table goes to stderr.
+    """
+    from shipit.commands.publish import publish_images, publish_site
+
+    verbose = ctx.obj["verbose"]
+    if push_images is None:
+        push_images = bool(images) or not site_to
+    pushed = []
+    if push_images:
+        with err_console.status("pushing images"):
+            pushed = publish_images(release_dir, list(images) or None, insecure=insecure, retries=retries,
+                                    log=(lambda m: err_console.log(m)) if verbose else (lambda m: None))
+    if pushed:
+        table = Table(title=f"published images of {release_dir.name}")
+        for col in ("image", "reference", "digest"):
+            table.add_column(col)
+        for r in pushed:
+            table.add_row(r["image"], r["reference"], r["digest"])
+        (err_console if site_to else out_console).print(table)
+    if site_to:
+        from shipit.site.publish import describe
+
+        result = publish_site(release_dir, site_to, insecure=insecure)
+        err_console.print(f"[green]published[/] the {result['edition']} edition of the site → {result['target']}")
+        click.echo(describe(result))
+    elif not pushed:
+        raise ShipitError(f"{release_dir}: nothing to publish (no images)",
+                          hint="pass --site-to DIR or --site-to oci://REGISTRY/REPO:TAG to publish the handoff site")
+
+
+@main.command()
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=".")
 @click.option("--force", is_flag=True, help="Overwrite an existing shipit.yaml.")
 def init(directory, force) -> None:
@@ -149,12 +195,10 @@ def init(directory, force) -> None:
 from shipit.sbom.cli import sbom as _sbom  # noqa: E402
 
 main.add_command(_sbom)
-from shipit.images.cli import publish_command  # noqa: E402
 
-main.add_command(publish_command)
-from shipit.site.cli import publish, signoff, site, status  # noqa: E402
+from shipit.site.cli import signoff, site, status  # noqa: E402
 
-for _command in (site, signoff, status, publish):
+for _command in (site, signoff, status):
     main.add_command(_command)
 from shipit.ops.cli import ops as ops_group  # noqa: E402
 

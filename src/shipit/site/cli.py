@@ -1,5 +1,6 @@
-"""Commands of the handoff site: ``shipit site build``, ``shipit signoff``, ``shipit status``,
-``shipit publish --site-to``. Thin: each parses options and calls one function."""
+"""Commands of the handoff site: ``shipit site build``, ``shipit signoff``, ``shipit status``
+(``shipit publish --site-to`` lives with the other publish options in ``shipit.cli``).
+Thin: each parses options and calls one function."""
 
 from __future__ import annotations
 
@@ -99,20 +100,3 @@ def status(ctx, release_dir, keys, as_json) -> None:
     else:
         _print_decision(decision)
     ctx.exit(0 if decision.go else 1)
-
-
-@click.command("publish")
-@release_dir_arg
-@click.option("--site-to", "site_to", metavar="DIR|oci://REGISTRY/REPO:TAG",
-              help="Copy the handoff site and its archive to DIR, or push the archive as an OCI artifact.")
-@click.option("--insecure", is_flag=True, help="Plain HTTP to the registry (always for 127.0.0.1/localhost).")
-def publish(release_dir, site_to, insecure) -> None:
-    """Publish a finished release (the handoff site with --site-to)."""
-    from shipit.errors import UsageError
-    from shipit.site.publish import describe, publish_site
-
-    if not site_to:
-        raise UsageError("nothing to publish", hint="pass --site-to DIR or --site-to oci://REGISTRY/REPO:TAG")
-    result = publish_site(release_dir, site_to, insecure=insecure)
-    err.print(f"[green]published[/] the {result['edition']} edition of the site → {result['target']}")
-    click.echo(describe(result))

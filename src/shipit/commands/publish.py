@@ -1,0 +1,31 @@
+"""``shipit publish RELEASE_DIR``: push a cut release's images, and its handoff site with ``--site-to``.
+
+Images: every tag of every image (or those named with ``--image``), each tag's digest checked at the
+registry afterwards. Site: copied to a directory or pushed as an OCI artifact. Nothing in the release
+directory changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from shipit.artifacts import Kind, load_manifest
+
+
+def publish_images(release_dir: Path, names: list[str] | None, *, insecure: bool, retries: int,
+                   log: Callable[[str], None]) -> list[dict[str, Any]]:
+    from shipit.images.publish import publish, targets_of
+
+    manifest = load_manifest(release_dir)
+    artifacts = manifest.get("artifacts", [])
+    if not names and not any(a.get("kind") == str(Kind.IMAGE) for a in artifacts):
+        return []
+    return publish(targets_of(artifacts, release_dir, names), insecure=insecure, retries=retries, log=log)
+
+
+def publish_site(release_dir: Path, target: str, *, insecure: bool) -> dict[str, Any]:
+    from shipit.site.publish import publish_site as _publish_site
+
+    return _publish_site(release_dir, target, insecure=insecure)

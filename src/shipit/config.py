@@ -17,21 +17,16 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+from shipit.configmodel import Model
 from shipit.errors import ConfigError
 from shipit.images.config import ImageConfig
+from shipit.migrations.config import MigrationsConfig
 from shipit.ops.config import ServiceConfig
 from shipit.pipelines.config import EnvironmentConfig, PipelineConfig
-from shipit.signing.config import SigningConfig
-from shipit.migrations.config import MigrationsConfig
 from shipit.sbom.config import SbomConfig
+from shipit.signing.config import SigningConfig
 
 DEFAULT_CONFIG = "shipit.yaml"
-
-
-class Model(BaseModel):
-    """Base for every config section: unknown keys are errors, values are validated on assignment."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class ProjectConfig(Model):
@@ -41,7 +36,10 @@ class ProjectConfig(Model):
     owners: list[str] = Field(default_factory=list, description="Team or people who own the service.")
 
 
-from shipit.site.config import EvidenceConfig, SiteConfig  # noqa: E402  (section models import Model)
+from shipit.site.config import (  # noqa: E402  (section models import Model)
+    EvidenceConfig,
+    SiteConfig,
+)
 
 
 class Config(Model):

@@ -5,12 +5,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-
-class Model(BaseModel):
-    # Same rules as shipit.config.Model (which imports this module, so it cannot be imported here).
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+from shipit.configmodel import Model
 
 NAME_RE = r"^[a-z0-9][a-z0-9._-]*$"
 # <registry[:port]/>path[/path...] without tag or digest (tags come from `tags:`).

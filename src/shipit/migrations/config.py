@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-
-class Model(BaseModel):
-    """Same rules as ``shipit.config.Model`` (kept here so this module does not import shipit.config)."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+from shipit.configmodel import Model
 
 Dialect = Literal["postgresql", "sqlite", "mysql"]
 

@@ -12,20 +12,15 @@ import math
 import re
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from shipit.configmodel import Model
 
 DURATION_RE = re.compile(r"^(\d+)(s|m|h|d|w)$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 NAME_RE = r"^[a-z][a-z0-9-]*$"
 METRIC_RE = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
-
-
-class Model(BaseModel):
-    """Same rules as ``shipit.config.Model`` (defined here so shipit.config can import this module
-    without an import cycle): unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 def duration_seconds(text: str) -> int:

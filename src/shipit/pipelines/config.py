@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-
-class Model(BaseModel):
-    """Like ``shipit.config.Model`` (unknown keys are errors); defined here so that ``shipit.config`` can
-    import this module without a cycle."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+from shipit.configmodel import Model
 
 #: Categories of CI jobs shipit knows how to recognise.
 CATEGORIES = ("test", "lint", "sast", "dependency-scan", "secret-scan", "sbom", "sign", "release", "deploy")

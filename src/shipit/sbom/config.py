@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class Model(BaseModel):
-    """Same rules as ``shipit.config.Model`` (kept here so this module does not import shipit.config)."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+from shipit.configmodel import Model
 
 
 class SbomConfig(Model):

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class Model(BaseModel):
-    # Same rules as shipit.config.Model (which imports this module, so it cannot be imported here).
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+from shipit.configmodel import Model
 
 
 class SigningConfig(Model):

@@ -6,14 +6,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
+from shipit.configmodel import Model
 from shipit.errors import ConfigError
-
-
-class Model(BaseModel):
-    # Same rules as shipit.config.Model (defined here because shipit.config imports this module).
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 DEFAULT_ROLES = ["architecture", "security", "operations"]
 

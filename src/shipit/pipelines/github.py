@@ -7,7 +7,7 @@ from typing import Any
 
 from shipit.pipelines.config import PipelineConfig
 from shipit.pipelines.loader import line_of
-from shipit.pipelines.model import Finding, Job, Step, Workflow
+from shipit.pipelines.model import Finding, Job, Step, Workflow, flatten_text
 from shipit.pipelines.recognise import Recogniser, job_name_categories, step_categories
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
@@ -15,14 +15,6 @@ SECRET_EXPR = re.compile(r"\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 ECHO_RE = re.compile(r"\b(echo|printf|cat|tee|print)\b")
 ALWAYS_RE = re.compile(r"\b(always|failure)\(\)|!\s*cancelled\(\)")
 PR_HEAD_RE = re.compile(r"github\.event\.pull_request\.head\.|github\.head_ref|refs/pull/")
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, dict):
-        return "\n".join(f"{k}: {_text(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return "\n".join(_text(v) for v in value)
-    return "" if value is None else str(value)
 
 
 def triggers(data: Any) -> dict[str, Any]:
@@ -81,7 +73,7 @@ def parse(wf: Workflow, recognisers: dict[str, Recogniser]) -> None:
         job.categories |= job_name_categories(recognisers, job.id, job.name)
         if job.environment:
             job.categories.add("deploy")
-        job.text = _text(spec)
+        job.text = flatten_text(spec)
         wf.jobs[job.id] = job
 
 

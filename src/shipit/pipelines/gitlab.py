@@ -9,7 +9,7 @@ from typing import Any
 from shipit.pipelines.config import PipelineConfig
 from shipit.pipelines.github import prints_to_log
 from shipit.pipelines.loader import line_of
-from shipit.pipelines.model import Finding, Job, Step, Workflow
+from shipit.pipelines.model import Finding, Job, Step, Workflow, flatten_text
 from shipit.pipelines.recognise import Recogniser, job_name_categories, step_categories
 
 KEYWORDS = {"default", "include", "stages", "variables", "workflow", "image", "services", "before_script",
@@ -65,14 +65,6 @@ def _lines(value: Any) -> list[str]:
     for v in value if isinstance(value, list) else [value]:
         out += _lines(v) if isinstance(v, list) else [str(v)]
     return out
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, dict):
-        return "\n".join(f"{k}: {_text(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return "\n".join(_text(v) for v in value)
-    return "" if value is None else str(value)
 
 
 def _image_name(image: Any) -> str:
@@ -180,7 +172,7 @@ def parse(wf: Workflow, recognisers: dict[str, Recogniser]) -> None:
             job.environment_line = line_of(raw, "environment") or job.line
             job.environment_tier = str(env.get("deployment_tier") or "") if isinstance(env, dict) else ""
             job.categories.add("deploy")
-        job.text = _text(spec)
+        job.text = flatten_text(spec)
         job.raw = {"__resolved__": spec, "__raw__": raw}
         wf.jobs[name] = job
 

@@ -116,3 +116,12 @@ RULES: dict[str, tuple[str, str]] = {
     "environment-undeclared": ("warning", "A deploy targets an environment shipit.yaml does not describe."),
     "deploy-secret-missing": ("error", "A deploy job does not reference a secret its environment needs."),
 }
+
+
+def flatten_text(value: Any) -> str:
+    """A job's YAML flattened to searchable text ("key: value" lines), for the tool recognisers."""
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {flatten_text(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "\n".join(flatten_text(v) for v in value)
+    return "" if value is None else str(value)

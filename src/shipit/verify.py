@@ -28,7 +28,7 @@ from shipit.errors import ShipitError, UsageError
 from shipit.signing import bundle as sbundle
 from shipit.signing import dsse
 from shipit.signing import provenance as prov
-from shipit.signing.release import (ATTESTATIONS_DIR, BUNDLE_SUFFIX, PROVENANCE, PROVENANCE_BUNDLE, SIG_SUFFIX,
+from shipit.signing.release import (BUNDLE_SUFFIX, PROVENANCE, PROVENANCE_BUNDLE, SIG_SUFFIX,
                                     sbom_attestation_paths)
 
 SIGNOFFS_DIR = "signoffs"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from shipit.release import ReleaseOptions, clean_leftovers, cut_release, version_lock
-from shipit.errors import ShipitError, UsageError
+from shipit.errors import ShipitError
 from tests.conftest import run_shipit, shipit_env
 
 

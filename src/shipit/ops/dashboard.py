@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from shipit.errors import ShipitError
-from shipit.ops.config import MetricType, ServiceConfig, SLOKind, cpu_cores, duration_seconds, memory_bytes
+from shipit.ops.config import MetricType, SLOKind, cpu_cores, duration_seconds, memory_bytes
 from shipit.ops.rules import RuleSet, num, quantile_record, selector, sli_record
 
 RATE = "$__rate_interval"

@@ -369,8 +369,8 @@ def target_down_alert(svc: ServiceConfig) -> Alert:
         for_="2m",
         severity="page",
         summary=f"{svc.name}: a target cannot be scraped",
-        description=(f"Prometheus cannot scrape {{{{ $labels.instance }}}} of job {{{{ $labels.job }}}} "
-                     f"(up = {{{{ $value }}}}) for 2m: the instance is down or unreachable."),
+        description=("Prometheus cannot scrape {{ $labels.instance }} of job {{ $labels.job }} "
+                     "(up = {{ $value }}) for 2m: the instance is down or unreachable."),
         meaning="Prometheus could not scrape an instance of the service for 2 minutes.",
         impact="The instance is down or unreachable: its share of traffic fails, and its metrics are blind.",
         checks=[f"up{job}", f"count(up{job} == 1)"],

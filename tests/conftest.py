@@ -58,6 +58,22 @@ def run_shipit(*args: str, cwd: Path | None = None, env: dict[str, str] | None =
     return proc
 
 
+DEMO_BASE = Path.home() / ".cache" / "shipit" / "bases" / "debian-bookworm-python3-orders"
+
+
+@pytest.fixture(scope="session")
+def debian_base() -> Path:
+    """The demo image's Debian base (scripts/build-debian-base.sh; ~2 minutes once, then cached).
+
+    Tests using it must carry ``@pytest.mark.xdist_group("demo-base")`` so one worker builds it."""
+    require_tool("debootstrap", "tar")
+    require(os.geteuid() == 0, "debootstrap needs root")
+    proc = subprocess.run([str(REPO / "scripts" / "build-debian-base.sh"), str(DEMO_BASE),
+                           str(DEMO / "requirements.txt")], capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return DEMO_BASE
+
+
 @pytest.fixture
 def source_date(monkeypatch) -> int:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")

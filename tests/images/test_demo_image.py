@@ -12,24 +12,8 @@ import pytest
 
 from shipit.config import load_config
 from shipit.images.build import build_image, oci_annotations
-from tests.conftest import DEMO, REPO, require, require_tool
+from tests.conftest import DEMO, require_tool
 from tests.images.conftest import SDE, run, write_store
-
-BASE = Path.home() / ".cache" / "shipit" / "bases" / "debian-bookworm-python3-orders"
-
-
-@pytest.fixture(scope="session")
-def debian_base() -> Path:
-    """The demo base; the script returns at once when its cached copy is current."""
-    require_tool("debootstrap", "tar")
-    require(os.geteuid() == 0, "debootstrap needs root")
-    if not (DEMO / "shipit.yaml").is_file():
-        pytest.skip("examples/orders-service is not in this checkout")
-    proc = subprocess.run([str(REPO / "scripts" / "build-debian-base.sh"), str(BASE),
-                           str(DEMO / "requirements.txt")], capture_output=True, text=True, timeout=1800)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return BASE
-
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("demo-base")

@@ -63,7 +63,7 @@ config_option = click.option("--config", "-c", "config", type=click.Path(path_ty
 @click.option("--skip", multiple=True, callback=_csv, help="Stages to skip (comma-separated or repeated).")
 @click.option("--snapshot", is_flag=True, help="Local build: version gets -snapshot+<sha>, nothing is published.")
 @click.option("--force", is_flag=True, help="Replace an existing release of this version (atomically).")
-@click.option("--publish", is_flag=True, help="Also run the publish stage (push images, site).")
+@click.option("--publish", is_flag=True, help="Also run the publish stage (push every image tag and check its digest at the registry).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option("--database-url", metavar="URL", help="Server to verify migrations on (default: temporary SQLite).")
 @click.option("--migrations-from", metavar="REV", help="Previous head revision (default: the previous release's).")

@@ -8,7 +8,7 @@
 # Python packages are installed (pip --target, binary wheels only) into a second layer at
 # /usr/local/lib/python3.11/dist-packages (on Debian's python3 path). The result is reused while the
 # stamp (this script + the requirements) is unchanged; set FORCE=1 to rebuild.
-# Needs root (debootstrap), debootstrap, tar, and Debian's mirror (DEBIAN_MIRROR to override).
+# Needs root (debootstrap), debootstrap, tar, and a Debian mirror (apt's configured one; DEBIAN_MIRROR to override).
 set -euo pipefail
 SELF="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$SELF")/.."
@@ -16,7 +16,7 @@ REPO="$PWD"
 
 OUT="${1:-$HOME/.cache/shipit/bases/debian-bookworm-python3}"
 REQ="${2:-}"
-MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+MIRROR="$("$REPO/scripts/debian-mirror.sh")"
 PYTHON="${PYTHON:-python3}"
 SDE="${SOURCE_DATE_EPOCH:-1700000000}"
 

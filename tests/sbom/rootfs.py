@@ -19,11 +19,16 @@ import sys
 from pathlib import Path
 
 CACHE = Path(os.environ.get("SHIPIT_TEST_ROOTFS_CACHE", Path.home() / ".cache" / "shipit" / "test-rootfs"))
-MIRROR = os.environ.get("SHIPIT_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 # Pure-Python wheels installed with pip into the image's /usr/local site directory.
 PIP_PACKAGES = ["six==1.16.0", "idna==3.7", "attrs==23.2.0", "certifi==2024.7.4"]
 SITE = "usr/local/lib/python3.11/dist-packages"
 NAME = "bookworm-python-v1"
+
+
+def debian_mirror() -> str:
+    """The mirror apt is configured with (scripts/debian-mirror.sh; $DEBIAN_MIRROR overrides it)."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "debian-mirror.sh"
+    return subprocess.run([str(script)], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def debian_rootfs() -> Path:
@@ -39,7 +44,7 @@ def debian_rootfs() -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(root, ignore_errors=True)
         subprocess.run(["debootstrap", "--variant=minbase", "--include=python3,python3-pip",
-                        "bookworm", str(tmp), MIRROR], check=True, capture_output=True)
+                        "bookworm", str(tmp), debian_mirror()], check=True, capture_output=True)
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
                         "--no-deps", "--only-binary=:all:", "--target", str(tmp / SITE), *PIP_PACKAGES],
                        check=True, capture_output=True)

@@ -96,7 +96,7 @@ def test_source_from_poetry_uv_and_bare_pyproject(make_project, tmp_path):
     ts = datetime.fromtimestamp(0, tz=timezone.utc)
     uv = make_project(files={"pyproject.toml": DEPS["pyproject.toml"], "uv.lock": (
         'version = 1\n[[package]]\nname = "orders"\nversion = "0.0.0"\nsource = { editable = "." }\n'
-        '[[package]]\nname = "anyio"\nversion = "4.4.0"\nsource = { registry = "https://pypi.org/simple" }\n')},
+        '[[package]]\nname = "anyio"\nversion = "4.4.0"\nsource = { registry = "https://index.example/simple" }\n')},
         git=False)
     r = source_sbom(uv, "auto", name="orders", version="1.0.0", timestamp=ts)
     validate(r.document)

@@ -124,7 +124,8 @@ def build_source_bom(path: Path, project_dir: Path, logger: logging.Logger) -> B
         return _cdxpy.PipenvBB(logger=logger, pypi_url=None)(
             project_directory=str(path.parent), categories=[], dev=False, pyproject_file=pyproject_arg,
             mc_type=ComponentType.APPLICATION)
-    builder = _cdxpy.RequirementsBB(logger=logger, index_url="https://pypi.org/simple", extra_index_urls=[])
+    index_url = _cdxpy.RequirementsBB.make_argument_parser().get_default("index_url")  # cyclonedx-py's own default
+    builder = _cdxpy.RequirementsBB(logger=logger, index_url=index_url, extra_index_urls=[])
     if kind == "requirements":
         return builder(requirements_file=str(path), pyproject_file=pyproject_arg, mc_type=ComponentType.APPLICATION)
     text = _uv_requirements(path) if kind == "uv" else _pyproject_requirements(path)

@@ -2,7 +2,7 @@
 PYTHON ?= python3
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test deps deps-demo base bench clean
+.PHONY: demo test deps deps-demo base evidence bench clean
 
 # The demo image's base: Debian bookworm minbase + python3 + the service's pinned wheels, built once by
 # debootstrap and cached as an OCI layout (no registry needed). FORCE=1 rebuilds it.
@@ -13,7 +13,7 @@ DEMO_KEY_DIR := .cache/demo-key
 DEMO_KEY_ENV := SHIPIT_SIGNING_KEY=$(DEMO_KEY_DIR)/cosign.key SHIPIT_KEY_PASSWORD=demo-only-not-secret
 
 ## make demo: install what the demo needs and cut release/1.0.0 of examples/orders-service (no daemon).
-demo: deps-demo base $(DEMO_KEY_DIR)/cosign.key
+demo: deps-demo base evidence $(DEMO_KEY_DIR)/cosign.key
 	$(DEMO_KEY_ENV) $(PYTHON) -m shipit release --version 1.0.0 --config examples/orders-service/shipit.yaml --output release --force
 	$(PYTHON) -m shipit verify release/1.0.0 --key $(DEMO_KEY_DIR)/cosign.pub
 
@@ -29,6 +29,10 @@ deps:
 
 deps-demo:
 	scripts/install-deps.sh --demo
+
+## make evidence: run the demo service's own tests under coverage (JUnit + coverage XML for the release).
+evidence:
+	PYTHON=$(PYTHON) scripts/demo-evidence.sh
 
 ## make base: build (once) the Debian base image the demo's native image build starts from.
 base:

@@ -74,6 +74,17 @@ def debian_base() -> Path:
     return DEMO_BASE
 
 
+@pytest.fixture(scope="session")
+def demo_evidence() -> Path:
+    """The demo's validation evidence (scripts/demo-evidence.sh: its own tests under coverage, and the
+    pipeline review as SARIF), which its shipit.yaml's evidence: section reads. Same xdist group as
+    ``debian_base``: the reports are written inside examples/orders-service/reports/."""
+    proc = subprocess.run([str(REPO / "scripts" / "demo-evidence.sh")], env=shipit_env(PYTHON=sys.executable),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return DEMO / "reports"
+
+
 @pytest.fixture
 def source_date(monkeypatch) -> int:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")

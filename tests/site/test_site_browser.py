@@ -61,7 +61,7 @@ def test_signoff_page_shows_role_fields(browser_report):
 
 
 @pytest.mark.xdist_group("demo-base")
-def test_demo_release_site(tmp_path, debian_base):
+def test_demo_release_site(tmp_path, debian_base, demo_evidence):
     """The demo service's real release (migrations, ops, site stages): the site builds --strict, every
     alert's runbook link lands on an existing anchor, and Chromium finds "rollback" offline."""
     import re

@@ -1,6 +1,7 @@
 """End to end: what `make demo` does — cut release 1.0.0 of examples/orders-service with every stage on
 the embedded defaults (native image builder, SQLite, a throwaway key), then check it with tools we did
-not write (sha256sum -c, openssl) and with `shipit verify`; a second cut gives identical bytes."""
+not write (sha256sum -c, openssl) and with `shipit verify`; a second cut gives identical bytes; then the
+release manager's last step: three sign-offs turn the go/no-go from NO-GO into GO."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tests.conftest import DEMO, require_tool, run_shipit, shipit_env
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("demo-base")
-def test_demo_release_end_to_end(tmp_path, debian_base):
+def test_demo_release_end_to_end(tmp_path, debian_base, demo_evidence):
     require_tool("sha256sum", "openssl")
     env = shipit_env(SHIPIT_KEY_PASSWORD="demo-only-not-secret",
                      SHIPIT_SIGNING_KEY=str(tmp_path / "key" / "cosign.key"))
@@ -60,3 +61,20 @@ def test_demo_release_end_to_end(tmp_path, debian_base):
     assert files_a == files_b
     differ = [str(p) for p in files_a if (rel / p).read_bytes() != (outputs[1] / p).read_bytes()]
     assert differ == []
+
+    # The validation evidence met every gate; only the sign-offs are missing.
+    gates = json.loads((rel / "evidence" / "summary.json").read_text())["gates"]
+    assert gates and all(g["passed"] for g in gates), gates
+    pub = str(tmp_path / "key" / "cosign.pub")
+    status = run_shipit("status", str(rel), "--key", pub, "--json", env=env)
+    assert status.returncode == 1 and json.loads(status.stdout)["go"] is False
+    for role in ("architecture", "security", "operations"):
+        signed = run_shipit("signoff", str(rel), "--role", role, "--name", f"{role} lead", "--decision", "approve",
+                            "--key", str(tmp_path / "key" / "cosign.key"), "--verify-key", pub, env=env)
+        assert signed.returncode == 0, signed.stderr
+    status = run_shipit("status", str(rel), "--key", pub, "--json", env=env)
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert json.loads(status.stdout)["go"] is True
+    # Sign-offs never change a file SHA256SUMS covers, and the release still verifies.
+    assert subprocess.run(["sha256sum", "--strict", "--quiet", "-c", "SHA256SUMS"], cwd=rel).returncode == 0
+    assert run_shipit("verify", str(rel), "--key", pub, env=env).returncode == 0

@@ -150,7 +150,7 @@ def publish(ctx, release_dir, images, site_to, push_images, insecure, retries) -
     With --site-to, only the site is published unless --images or --image is given too; stdout is then the
     site publication's JSON record and the image table goes to stderr.
     """
-    from shipit.commands.publish import publish_images, publish_site
+    from shipit.commands.publish import publish_images
 
     verbose = ctx.obj["verbose"]
     if push_images is None:
@@ -168,7 +168,7 @@ def publish(ctx, release_dir, images, site_to, push_images, insecure, retries) -
             table.add_row(r["image"], r["reference"], r["digest"])
         (err_console if site_to else out_console).print(table)
     if site_to:
-        from shipit.site.publish import describe
+        from shipit.site.publish import describe, publish_site
 
         result = publish_site(release_dir, site_to, insecure=insecure)
         err_console.print(f"[green]published[/] the {result['edition']} edition of the site → {result['target']}")
@@ -192,28 +192,16 @@ def init(directory, force) -> None:
             out_console.print(f"  detected {key.replace('_', ' ')}: {value if not isinstance(value, bool) else 'yes'}")
 
 
-from shipit.sbom.cli import sbom as _sbom  # noqa: E402
-
-main.add_command(_sbom)
-
+# Each capability keeps its Click commands in its own package (thin; logic lives beside them).
+from shipit.migrations.cli import migrations  # noqa: E402
+from shipit.ops.cli import ops  # noqa: E402
+from shipit.pipelines.cli import pipeline  # noqa: E402
+from shipit.sbom.cli import sbom  # noqa: E402
+from shipit.signing.cli import COMMANDS as signing_commands  # noqa: E402
 from shipit.site.cli import signoff, site, status  # noqa: E402
 
-for _command in (site, signoff, status):
+for _command in (migrations, ops, pipeline, sbom, *signing_commands, signoff, site, status):
     main.add_command(_command)
-from shipit.ops.cli import ops as ops_group  # noqa: E402
-
-main.add_command(ops_group)
-
-from shipit.pipelines.cli import pipeline as pipeline_group  # noqa: E402
-
-main.add_command(pipeline_group)
-from shipit.signing.cli import COMMANDS as signing_commands  # noqa: E402
-
-for _cmd in signing_commands:
-    main.add_command(_cmd)
-from shipit.migrations.cli import migrations as _migrations  # noqa: E402
-
-main.add_command(_migrations)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,6 +25,7 @@ from shipit.ops.config import ServiceConfig
 from shipit.pipelines.config import EnvironmentConfig, PipelineConfig
 from shipit.sbom.config import SbomConfig
 from shipit.signing.config import SigningConfig
+from shipit.site.config import EvidenceConfig, SiteConfig
 
 DEFAULT_CONFIG = "shipit.yaml"
 
@@ -34,12 +35,6 @@ class ProjectConfig(Model):
     description: str = ""
     source_url: str = Field("", description="Where the source lives; written into image annotations and provenance.")
     owners: list[str] = Field(default_factory=list, description="Team or people who own the service.")
-
-
-from shipit.site.config import (  # noqa: E402  (section models import Model)
-    EvidenceConfig,
-    SiteConfig,
-)
 
 
 class Config(Model):

@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -197,10 +197,11 @@ def cut_release(opts: ReleaseOptions, console: Console | None = None) -> Release
     """Run every stage into a staging directory and promote it to ``<output>/<version>``."""
     console = console or Console(stderr=True)
     validate_skips(opts.skip)
-    # Parse config and version before touching the disk, so usage errors leave nothing behind.
-    probe = make_context(opts, Path("/nonexistent"), console)
-    output_root = probe.output_root
-    version = probe.version.text
+    # Parse config and version before touching the disk, so usage errors leave nothing behind; the
+    # staging directory is filled in once it exists.
+    planned = make_context(opts, Path("/nonexistent"), console)
+    output_root = planned.output_root
+    version = planned.version.text
     target = output_root / version
     output_root.mkdir(parents=True, exist_ok=True)
     with version_lock(output_root, version):
@@ -210,9 +211,8 @@ def cut_release(opts: ReleaseOptions, console: Console | None = None) -> Release
         staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{version}-", dir=output_root))
         staging.chmod(0o755)
         try:
-            ctx = make_context(opts, staging, console)
-            stages = all_stages()
-            results = run_stages(ctx, stages)
+            ctx = replace(planned, work_dir=staging)  # a fresh artifact registry rooted there
+            results = run_stages(ctx, all_stages())
             promote(staging, target, opts.force)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

@@ -1,8 +1,8 @@
-"""``shipit publish RELEASE_DIR``: push a cut release's images, and its handoff site with ``--site-to``.
+"""``shipit publish RELEASE_DIR``: push a cut release's images (the handoff site part, ``--site-to``, is
+:func:`shipit.site.publish.publish_site`).
 
-Images: every tag of every image (or those named with ``--image``), each tag's digest checked at the
-registry afterwards. Site: copied to a directory or pushed as an OCI artifact. Nothing in the release
-directory changes.
+Every tag of every image (or those named with ``--image``), each tag's digest checked at the registry
+afterwards. Nothing in the release directory changes.
 """
 
 from __future__ import annotations
@@ -24,8 +24,3 @@ def publish_images(release_dir: Path, names: list[str] | None, *, insecure: bool
         return []
     return publish(targets_of(artifacts, release_dir, names), insecure=insecure, retries=retries, log=log)
 
-
-def publish_site(release_dir: Path, target: str, *, insecure: bool) -> dict[str, Any]:
-    from shipit.site.publish import publish_site as _publish_site
-
-    return _publish_site(release_dir, target, insecure=insecure)

@@ -8,12 +8,12 @@ from shipit.stages.checksums import ChecksumsStage
 from shipit.stages.images import ImagesStage
 from shipit.stages.manifest import ManifestStage
 from shipit.stages.migrations import MigrationsStage
-from shipit.stages.site import SiteStage
 from shipit.stages.ops import OpsStage
 from shipit.stages.pipeline import PipelineStage
 from shipit.stages.publish import PublishStage
 from shipit.stages.sbom import SbomStage
 from shipit.stages.sign import SignStage
+from shipit.stages.site import SiteStage
 
 
 def all_stages() -> list[Stage]:

@@ -28,10 +28,14 @@ from shipit.errors import ShipitError, UsageError
 from shipit.signing import bundle as sbundle
 from shipit.signing import dsse
 from shipit.signing import provenance as prov
-from shipit.signing.release import (BUNDLE_SUFFIX, PROVENANCE, PROVENANCE_BUNDLE, SIG_SUFFIX,
-                                    sbom_attestation_paths)
-
-SIGNOFFS_DIR = "signoffs"
+from shipit.signing.release import (
+    BUNDLE_SUFFIX,
+    PROVENANCE,
+    PROVENANCE_BUNDLE,
+    SIG_SUFFIX,
+    sbom_attestation_paths,
+)
+from shipit.site.signoff import SIGNOFF_DIR
 
 
 @dataclass
@@ -254,7 +258,7 @@ def check_files(rel: Release, trust: Trust) -> list[CheckResult]:
             out.append(_fail(name, path, "size differs from manifest.json"))
     allowed = listed | {MANIFEST_NAME, SUMS_NAME} | rel.allowed_extra()
     for path in rel.files:
-        if path not in allowed and not path.startswith(SIGNOFFS_DIR + "/"):
+        if path not in allowed and not path.startswith(SIGNOFF_DIR + "/"):
             out.append(_fail(name, path, "not listed in manifest.json (unexpected file)"))
     if not out:
         out.append(_ok(name, f"{len(listed)} artifacts present and match manifest.json; no unlisted files"))

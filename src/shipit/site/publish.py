@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 from shipit.errors import ShipitError, UsageError
 from shipit.files import sha256_file
+from shipit.site.signoff import SIGNOFF_DIR
 
 # OCI artifact media types: the artifact type travels as the config media type (the OCI 1.1 guidance
 # for registries without artifactType support; what `oras push --artifact-type` does), the layer is a
@@ -30,7 +31,7 @@ def edition(release_dir: Path) -> tuple[str, Path, Path]:
     from shipit.site.handoff import archive_name, load_handoff
 
     version = load_handoff(release_dir)["version"]
-    signed = release_dir / "signoffs"
+    signed = release_dir / SIGNOFF_DIR
     if (signed / "site" / "index.html").is_file() and (signed / archive_name(version)).is_file():
         return "signed-off", signed / "site", signed / archive_name(version)
     site, archive = release_dir / "site", release_dir / archive_name(version)

@@ -249,26 +249,26 @@ def default_public_keys(release_dir: Path, key_paths: list[Path] | None) -> list
     return [load_public_key(p) for p in key_paths or []]
 
 
+def _signoff_check(role: str, so: Signoff) -> Check:
+    return Check(f"sign-off {role} ({so.decision or '?'} by {so.name or '?'})", so.status == "valid", so.detail)
+
+
 def verify_signoffs(release_dir: Path, public_keys: list | None = None) -> list[Check]:
     """One check per sign-off file: bound to this release's SHA256SUMS and signed by the role's pinned key,
     else by one of ``public_keys`` (keys or Trust objects)."""
-    checks = []
-    for role, so in load_signoffs(release_dir, public_keys).items():
-        checks.append(Check(f"sign-off {role} ({so.decision or '?'} by {so.name or '?'})", so.status == "valid",
-                            so.detail))
-    return checks
+    return [_signoff_check(role, so) for role, so in load_signoffs(release_dir, public_keys).items()]
 
 
 def verify_check(rel, trust) -> list:
     """The ``sign-offs`` check of ``shipit verify`` (registered in shipit.verify)."""
     from shipit.verify import CheckResult
 
-    checks = verify_signoffs(rel.root, [trust])
-    if not checks:
+    signoffs = load_signoffs(rel.root, [trust])  # each signature verified once
+    if not signoffs:
         return [CheckResult("sign-offs", "", True, "no sign-offs yet")]
-    roles = sorted(load_signoffs(rel.root, [trust]))
+    checks = {role: _signoff_check(role, so) for role, so in signoffs.items()}
     return [CheckResult("sign-offs", f"{SIGNOFF_DIR}/{role}.json", c.ok, f"{c.name}: {c.detail}")
-            for role, c in zip(roles, checks)]
+            for role, c in sorted(checks.items())]
 
 
 def table(roles: list[str], signoffs: dict[str, Signoff]) -> list[Signoff]:

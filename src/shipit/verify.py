@@ -25,6 +25,7 @@ from typing import Any
 from shipit.artifacts import MANIFEST_NAME, Kind
 from shipit.checksums import SUMS_NAME, hash_files, list_files, parse_sums
 from shipit.errors import ShipitError, UsageError
+from shipit.files import sha256_file
 from shipit.signing import bundle as sbundle
 from shipit.signing import dsse
 from shipit.signing import provenance as prov
@@ -618,10 +619,7 @@ def verify_blob(path: str | Path, bundle_path: str | Path, trust: Trust) -> Chec
     """One file against its bundle: a messageSignature over it, or a DSSE statement naming its digest."""
     path, bundle_path = Path(path), Path(bundle_path)
     try:
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                h.update(chunk)
+        hexd = sha256_file(path)
     except OSError as exc:
         raise ShipitError(f"{path}: cannot read: {exc.strerror}") from None
     doc = sbundle.load_bundle(bundle_path)
@@ -632,9 +630,9 @@ def verify_blob(path: str | Path, bundle_path: str | Path, trust: Trust) -> Chec
                 subjects = json.loads(payload).get("subject", [])
             except (ValueError, AttributeError):
                 return _fail("verify-blob", str(path), "attestation payload is not JSON")
-            if not any((s.get("digest") or {}).get("sha256") == h.hexdigest() for s in subjects):
+            if not any((s.get("digest") or {}).get("sha256") == hexd for s in subjects):
                 return _fail("verify-blob", str(path), "the attestation verifies but does not name this file's digest")
             why += "; the file's sha256 is a subject"
         return CheckResult("verify-blob", str(path), ok, why)
-    ok, why = trust.verify_digest_bundle(h.digest(), doc, str(bundle_path))
+    ok, why = trust.verify_digest_bundle(bytes.fromhex(hexd), doc, str(bundle_path))
     return CheckResult("verify-blob", str(path), ok, why)

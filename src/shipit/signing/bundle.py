@@ -45,10 +45,6 @@ def dsse_bundle(envelope: dict[str, Any], hint: str) -> dict[str, Any]:
     return {"mediaType": BUNDLE_MEDIA_TYPE, "verificationMaterial": _material(hint), "dsseEnvelope": envelope}
 
 
-def bundle_json(bundle: dict[str, Any]) -> bytes:
-    return (json.dumps(bundle, indent=2, sort_keys=True) + "\n").encode()
-
-
 def load_bundle(path: Path) -> dict[str, Any]:
     try:
         doc = json.loads(Path(path).read_bytes())

@@ -23,9 +23,8 @@ from typing import Any
 from shipit.artifacts import Kind
 from shipit.checksums import SUMS_NAME
 from shipit.errors import ShipitError
-from shipit.files import sha256_file, write_bytes
+from shipit.files import canonical_json, sha256_file, write_bytes
 from shipit.signing import provenance as prov
-from shipit.signing.bundle import bundle_json
 from shipit.signing.dsse import envelope_line
 from shipit.signing.interface import Signer
 
@@ -69,9 +68,13 @@ def missing_signer(config) -> str | None:
         from shipit.signing.keyless import identity_token
 
         if identity_token(cfg.identity_token_env) is None:
-            reason = (f"keyless signing needs an OIDC identity (${cfg.identity_token_env} or an ambient CI "
-                      "credential such as GitHub Actions with id-token: write)")
+            reason = _no_identity(cfg)
     return reason
+
+
+def _no_identity(cfg) -> str:
+    return (f"keyless signing needs an OIDC identity (${cfg.identity_token_env} or an ambient CI "
+            "credential such as GitHub Actions with id-token: write)")
 
 
 def skip_reason(config) -> str | None:
@@ -84,19 +87,20 @@ def skip_reason(config) -> str | None:
 
 def make_signer(config) -> Signer:
     cfg = config.signing
-    reason = missing_signer(config)
-    if reason:
-        raise ShipitError(reason, hint="signing.required is true, so the release cannot go out unsigned")
+    unsigned_hint = "signing.required is true, so the release cannot go out unsigned"
     if cfg is not None and cfg.mode == "keyless":
         from shipit.signing.keyless import KeylessSigner, identity_token
 
-        token = identity_token(cfg.identity_token_env)
+        token = identity_token(cfg.identity_token_env)  # fetched once: an ambient credential is a network call
         if token is None:
-            raise ShipitError("no OIDC identity for keyless signing")
+            raise ShipitError(_no_identity(cfg), hint=unsigned_hint)
         trust = cfg.trust_config
         if trust and not Path(trust).is_absolute():
             trust = str(config.project_dir / trust)
         return KeylessSigner(token, trust)
+    reason = missing_signer(config)
+    if reason:
+        raise ShipitError(reason, hint=unsigned_hint)
     from shipit.signing.key import KeySigner
     from shipit.signing.keys import load_private_key_file
 
@@ -143,7 +147,7 @@ def build_provenance(ctx, digests: dict[str, str]) -> dict[str, Any]:
 
 def _write_signed_blob(root: Path, rel: str, signed) -> list[str]:
     write_bytes(root / (rel + SIG_SUFFIX), base64.b64encode(signed.signature))
-    write_bytes(root / (rel + BUNDLE_SUFFIX), bundle_json(signed.bundle))
+    write_bytes(root / (rel + BUNDLE_SUFFIX), canonical_json(signed.bundle))
     return [rel + SIG_SUFFIX, rel + BUNDLE_SUFFIX]
 
 
@@ -170,7 +174,7 @@ def sign_release(ctx, signer: Signer) -> list[str]:
     statement = build_provenance(ctx, {**digests, SUMS_NAME: sums_hex})
     signed = signer.sign_statement(prov.statement_bytes(statement))
     write_bytes(ctx.path(PROVENANCE), envelope_line(signed.envelope))
-    write_bytes(ctx.path(PROVENANCE_BUNDLE), bundle_json(signed.bundle))
+    write_bytes(ctx.path(PROVENANCE_BUNDLE), canonical_json(signed.bundle))
     written += [PROVENANCE, PROVENANCE_BUNDLE]
 
     written += _attest_sboms(ctx, signer)
@@ -209,6 +213,6 @@ def _attest_sboms(ctx, signer: Signer) -> list[str]:
         signed = signer.sign_statement(prov.statement_bytes(statement))
         env_rel, bundle_rel = sbom_attestation_paths(sbom.name)
         write_bytes(ctx.path(env_rel), envelope_line(signed.envelope))
-        write_bytes(ctx.path(bundle_rel), bundle_json(signed.bundle))
+        write_bytes(ctx.path(bundle_rel), canonical_json(signed.bundle))
         written += [env_rel, bundle_rel]
     return written

@@ -128,7 +128,6 @@ def sign_off(release_dir: Path, role: str, name: str, decision: str, key_path: P
         "date": when,
     }
     data = canonical_json(statement)
-    from shipit.signing.bundle import bundle_json
     from shipit.signing.key import KeySigner
 
     # Signed like SHA256SUMS: cosign's .sig (base64 DER ECDSA P-256) and a Sigstore bundle v0.3.
@@ -136,7 +135,7 @@ def sign_off(release_dir: Path, role: str, name: str, decision: str, key_path: P
     out = release_dir / SIGNOFF_DIR / f"{role}.json"
     write_bytes(out, data)
     write_bytes(out.with_name(out.name + ".sig"), base64.b64encode(signed.signature))
-    write_bytes(out.with_name(out.name + ".sigstore.json"), bundle_json(signed.bundle))
+    write_bytes(out.with_name(out.name + ".sigstore.json"), canonical_json(signed.bundle))
     write_signer_key(release_dir, role, key)
     return out
 

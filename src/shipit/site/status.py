@@ -6,7 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shipit.site.signoff import Check, Signoff, default_public_keys, load_signoffs, table
+from shipit.site.signoff import (
+    Check,
+    Signoff,
+    default_public_keys,
+    load_signoffs,
+    table,
+)
 
 
 @dataclass

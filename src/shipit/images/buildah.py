@@ -26,7 +26,7 @@ from shipit.tools import Tool
 
 
 def _failing_step(lines: list[str]) -> str:
-    """The last ``STEP n/m: ...`` line and what followed it (buildah's and podman's log format)."""
+    """The last ``STEP n/m: ...`` (``Step n/m`` for Docker) line and what followed it; buildah, podman and Docker."""
     for i in range(len(lines) - 1, -1, -1):
         if lines[i].startswith("STEP ") or lines[i].startswith("Step "):
             return "\n".join(lines[i:][-40:])

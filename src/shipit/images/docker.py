@@ -12,13 +12,12 @@ files a RUN step writes), so two builds of the same inputs give different digest
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from collections import deque
 from pathlib import Path
 
 from shipit.errors import ShipitError
-from shipit.images.buildah import _from_line
+from shipit.images.buildah import _failing_step, _from_line
 from shipit.images.interface import Builder, BuildRequest
 from shipit.images.layout import Image, _safe_extract, load_docker_archive
 from shipit.tools import Tool
@@ -99,7 +98,7 @@ class DockerBuilder(Builder):
                         image_id = chunk["aux"]["ID"]
                     if "error" in chunk:
                         raise ShipitError(
-                            f"image {img.name}: build failed: {chunk['error'].strip()}\n" + _last_step(list(lines)),
+                            f"image {img.name}: build failed: {chunk['error'].strip()}\n" + _failing_step(list(lines)),
                             hint="rerun with -v to see the whole build log")
             except docker.errors.APIError as exc:
                 raise ShipitError(f"image {img.name}: the engine refused the build: {exc.explanation or exc}",
@@ -126,10 +125,3 @@ class DockerBuilder(Builder):
         image = load_docker_archive(directory, LayerCache().compress_tar, where=f"docker save of {img.name}")
         return image, _from_line(dockerfile)
 
-
-def _last_step(lines: list[str]) -> str:
-    """The last ``STEP n/m`` / ``Step n/m`` line and its output."""
-    for i in range(len(lines) - 1, -1, -1):
-        if re.match(r"^(STEP|Step) \d+", lines[i]):
-            return "\n".join(lines[i:][-40:])
-    return "\n".join(lines[-40:])

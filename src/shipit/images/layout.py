@@ -10,15 +10,12 @@ library for Python is maintained well enough to be worth a dependency for ~200 l
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
 import io
 import json
 import os
 import tarfile
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,15 +43,6 @@ def json_bytes(obj: Any) -> bytes:
 
 def sha256_digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def file_digest(path: Path) -> tuple[str, int]:
-    h, size = hashlib.sha256(), 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            h.update(chunk)
-            size += len(chunk)
-    return "sha256:" + h.hexdigest(), size
 
 
 def blob_name(digest: str) -> str:
@@ -115,21 +103,6 @@ def _safe_extract(archive: Path, dest: Path) -> None:
     except (tarfile.TarError, OSError) as exc:
         raise ShipitError(f"{archive}: cannot read the archive: {exc}",
                           hint="expected an oci-archive or docker-archive tarball") from None
-
-
-@contextlib.contextmanager
-def opened(source: Path) -> Iterator[Path]:
-    """A directory view of ``source``: the directory itself, or a tarball extracted to a temp dir."""
-    source = Path(source)
-    if source.is_dir():
-        yield source
-        return
-    if not source.is_file():
-        raise ShipitError(f"{source}: no such file or directory",
-                          hint="give an OCI layout directory, an oci-archive or docker-archive tarball, or 'scratch'")
-    with tempfile.TemporaryDirectory(prefix="shipit-layout-") as tmp:
-        _safe_extract(source, Path(tmp))
-        yield Path(tmp)
 
 
 def _read_json(path: Path, what: str) -> Any:

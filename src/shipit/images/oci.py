@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from shipit.errors import ShipitError
-from shipit.files import write_bytes
+from shipit.files import sha256_file, write_bytes
 from shipit.images.config import ImageConfig, LayerConfig
 from shipit.images.interface import Builder, BuildRequest
 from shipit.images.layout import (
@@ -34,7 +34,6 @@ from shipit.images.layout import (
     Blob,
     Image,
     _safe_extract,
-    file_digest,
     is_docker_archive,
     json_bytes,
     load_docker_archive,
@@ -328,7 +327,7 @@ class LayerCache:
 
     def compress_tar(self, tar_path: Path) -> Blob:
         """A plain layer tar (e.g. from a docker-archive) as a cached gzip blob."""
-        diff_id, _ = file_digest(tar_path)
+        diff_id = "sha256:" + sha256_file(tar_path)
         blob = self.lookup(diff_id)
         if blob is not None:
             self.hits += 1

@@ -28,7 +28,13 @@ from typing import Any
 
 from shipit.errors import ShipitError
 from shipit.files import sha256_file
-from shipit.images.layout import MT_DOCKER_LIST, MT_DOCKER_MANIFEST, MT_INDEX, MT_MANIFEST, verify_layout_archive
+from shipit.images.layout import (
+    MT_DOCKER_LIST,
+    MT_DOCKER_MANIFEST,
+    MT_INDEX,
+    MT_MANIFEST,
+    verify_layout_archive,
+)
 
 USER_ENV, PASSWORD_ENV = "SHIPIT_REGISTRY_USERNAME", "SHIPIT_REGISTRY_PASSWORD"
 RETRYABLE = re.compile(r"connection refused|connection reset|broken pipe|EOF|timeout|i/o timeout|"

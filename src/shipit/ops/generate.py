@@ -9,7 +9,7 @@ from pathlib import Path
 
 from shipit.artifacts import Kind
 from shipit.errors import ShipitError
-from shipit.files import canonical_json, write_bytes, write_text
+from shipit.files import canonical_json, write_bytes
 from shipit.ops.config import ServiceConfig
 from shipit.ops.dashboard import build_dashboard
 from shipit.ops.routes import routes_document
@@ -95,9 +95,3 @@ def require_passed(results: list[CheckResult]) -> None:
         detail = "\n".join(f"{r.name}:\n{r.output[-3000:]}" for r in failed)
         raise ShipitError(f"generated ops files failed their checks\n{detail}",
                           hint="this is a bug in shipit's generator or an unsupported service: setting; rerun with -v")
-
-
-def write_report(path: Path, results: list[CheckResult]) -> None:
-    lines = [f"{r.name}: {r.status}" + (f" ({r.output.splitlines()[0]})" if r.status == "skipped" else "")
-             for r in results]
-    write_text(path, "\n".join(lines) + "\n")

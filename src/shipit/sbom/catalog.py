@@ -62,14 +62,12 @@ class Distro:
 
 def wanted(path: str) -> bool:
     """Does the cataloguer need this file's bytes? (called for every regular file of every layer)."""
+    if _is_python_metadata(path):
+        return True
     base = posixpath.basename(path)
     parent = posixpath.dirname(path)
-    if base == "METADATA":
-        return parent.endswith(".dist-info")
-    if base == "PKG-INFO":
-        return parent.endswith(".egg-info")
-    if base.endswith(".egg-info"):
-        return True
+    if base in ("METADATA", "PKG-INFO"):
+        return False
     if path in (DPKG_STATUS, APK_INSTALLED) or path in OS_RELEASE:
         return True
     if parent == DPKG_STATUS_D:

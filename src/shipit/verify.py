@@ -521,14 +521,15 @@ def check_images(rel: Release, trust: Trust) -> list[CheckResult]:
 
 def _validate_cyclonedx(text: str) -> str | None:
     from cyclonedx.schema import SchemaVersion
-    from cyclonedx.validation.json import JsonStrictValidator
+
+    from shipit.sbom.bom import validator
 
     try:
         spec = json.loads(text).get("specVersion", "")
         version = SchemaVersion.from_version(spec)
     except (ValueError, AttributeError):
         return "not a CycloneDX JSON document (no known specVersion)"
-    error = JsonStrictValidator(version).validate_str(text)
+    error = validator(version).validate_str(text)
     return None if error is None else f"invalid CycloneDX {spec}: {str(error).splitlines()[0]}"
 
 

@@ -175,14 +175,15 @@ def image_bom(*, name: str, version: str, manifest_digest: str, repository: str,
 # --- output ----------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _validator() -> JsonStrictValidator:
-    return JsonStrictValidator(SchemaVersion.V1_6)
+@lru_cache(maxsize=None)
+def validator(version: SchemaVersion = SchemaVersion.V1_6) -> JsonStrictValidator:
+    """The library's strict JSON validator for one CycloneDX version, built (and its schema loaded) once."""
+    return JsonStrictValidator(version)
 
 
 def validate_json(text: str, what: str) -> None:
     """Validate against the CycloneDX 1.6 strict schema with the library's validator."""
-    error = _validator().validate_str(text)
+    error = validator().validate_str(text)
     if error is not None:
         raise ShipitError(f"{what}: the generated CycloneDX document is not valid: {error}",
                           hint="this is a bug in shipit; rerun with -v and report it")

@@ -66,14 +66,15 @@ def summarize(path: Path, validate: bool = True) -> Summary:
     valid, error = None, ""
     if validate:
         from cyclonedx.schema import SchemaVersion
-        from cyclonedx.validation.json import JsonStrictValidator
+
+        from shipit.sbom.bom import validator
 
         try:
             version = SchemaVersion.from_version(spec)
         except ValueError:
             version = None
         if version is not None:
-            err = JsonStrictValidator(version).validate_str(text)
+            err = validator(version).validate_str(text)
             valid, error = err is None, (str(err)[:300] if err else "")
     s = Summary(subject, spec, doc.get("serialNumber", ""), meta.get("timestamp", ""), valid, error)
     for comp in _walk(doc.get("components", [])):

@@ -13,9 +13,20 @@ from shipit.errors import ShipitError
 from shipit.files import deterministic_tar_gz, write_json, write_text
 from shipit.migrations import offline, sqlcheck, verify
 from shipit.migrations.config import MigrationsConfig, SeedScript
-from shipit.migrations.scripts import (BASE, Finding, Project, Revision, code_findings, downgrade_data_loss,
-                                       history_ids, load_project, open_script_directory, resolve_revision, reversibility_findings,
-                                       revision_range)
+from shipit.migrations.scripts import (
+    BASE,
+    Finding,
+    Project,
+    Revision,
+    code_findings,
+    downgrade_data_loss,
+    history_ids,
+    load_project,
+    open_script_directory,
+    resolve_revision,
+    reversibility_findings,
+    revision_range,
+)
 from shipit.templating import render
 
 PLAN_SCHEMA_VERSION = 1
@@ -60,10 +71,6 @@ class Plan:
     @property
     def irreversible(self) -> list[Revision]:
         return [r for r in self.revisions if r.irreversible]
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error"]
 
     def sorted_findings(self) -> list[Finding]:
         order = {r.id: i for i, r in enumerate(self.revisions)}

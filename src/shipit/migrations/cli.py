@@ -92,7 +92,12 @@ def plan_cmd(config, from_rev, releases, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the verification (with exact timings) as JSON.")
 def verify_cmd(config, from_rev, releases, database_url, as_json) -> None:
     """Prove the way back: live round trip on a fresh database, offline SQL through the database's client."""
-    from shipit.migrations.build import fail_on_errors, make_plan, verify_plan, write_sql
+    from shipit.migrations.build import (
+        fail_on_errors,
+        make_plan,
+        verify_plan,
+        write_sql,
+    )
 
     cfg = _load(config)
     plan = make_plan(cfg.migrations, cfg.project_dir, from_rev=from_rev,

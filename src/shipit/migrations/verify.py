@@ -114,7 +114,6 @@ class VerifyResult:
     findings: list[Finding] = field(default_factory=list)
     snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
     client: dict[str, dict[str, str]] = field(default_factory=dict)
-    steps: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Run-independent summary (no timings) for plan.json."""
@@ -183,9 +182,7 @@ def round_trip(project: Project, revisions: list[Revision], previous: str, url: 
         finally:
             cfg.attributes.pop("connection", None)
             engine.dispose()
-        seconds = time.perf_counter() - start
-        res.steps.append({"action": action, "target": target, "seconds": seconds})
-        return seconds
+        return time.perf_counter() - start
 
     def load_seeds(point: str) -> None:
         for seed, path in by_rev.get(point, []):

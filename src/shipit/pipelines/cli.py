@@ -12,6 +12,14 @@ def pipeline() -> None:
     """Validate CI/CD pipelines (GitHub Actions, GitLab CI) against the release policy."""
 
 
+def _skip_iri_parser() -> None:
+    """jsonschema imports rfc3987_syntax when present, which builds an Earley parser at import time (~5 s
+    here). The workflow schemas use no IRI formats, and nothing else runs in this command: skip it."""
+    import sys
+
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
 @pipeline.command("validate")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--config", "-c", "config", type=click.Path(path_type=Path), default="shipit.yaml", show_default=True,
@@ -25,11 +33,7 @@ def validate_cmd(files, config, fmt, output, zizmor) -> None:
 
     Exits 1 when any error-level finding remains after the policy's severity overrides.
     """
-    import sys
-
-    # jsonschema imports rfc3987_syntax when present, which builds an Earley parser at import time (~5 s
-    # here). The workflow schemas use no IRI formats, and nothing else runs in this process: skip it.
-    sys.modules.setdefault("rfc3987_syntax", None)
+    _skip_iri_parser()
     from shipit.errors import ShipitError
     from shipit.files import write_text
     from shipit.pipelines.project import load_policy, validate_files
@@ -54,9 +58,7 @@ def environments_cmd(config) -> None:
     from shipit.pipelines.project import load_policy
     from shipit.pipelines.report import environments_markdown
 
-    import sys
-
-    sys.modules.setdefault("rfc3987_syntax", None)  # see validate_cmd
+    _skip_iri_parser()
     from shipit.errors import ShipitError
     from shipit.pipelines.project import validate_files
 

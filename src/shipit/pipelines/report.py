@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from shipit import __version__
+from shipit.files import canonical_json
 from shipit.pipelines.checks import Report, tier_of
 from shipit.pipelines.config import EnvironmentConfig, PipelineConfig
 from shipit.pipelines.model import RULES, Finding
@@ -32,7 +33,7 @@ def to_text(report: Report) -> str:
 
 
 def to_json(report: Report) -> str:
-    return json.dumps(report.as_dict(), indent=2, sort_keys=True) + "\n"
+    return canonical_json(report.as_dict()).decode()
 
 
 def _location(f: Finding) -> dict[str, Any]:
@@ -79,7 +80,7 @@ def to_sarif_dict(report: Report) -> dict[str, Any]:
 
 
 def to_sarif(report: Report) -> str:
-    return json.dumps(to_sarif_dict(report), indent=2, sort_keys=True) + "\n"
+    return canonical_json(to_sarif_dict(report)).decode()
 
 
 def _cell(text: Any) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from shipit.ops.config import Receiver, ServiceConfig, Severity
+from shipit.ops.rules import target_down_name
 
 # How long to wait/repeat per severity: pages are grouped briefly and repeated often.
 TIMING = {
@@ -62,7 +63,7 @@ def routes_document(svc: ServiceConfig) -> dict[str, Any]:
         "route": {"receiver": f"{svc.name}-default", "group_by": ["alertname", "service"], "routes": routes},
         "inhibit_rules": [{
             # While the service's targets are down, its SLO and dependency alerts are noise.
-            "source_matchers": [f'service="{svc.name}"', f'alertname="{_target_down(svc)}"'],
+            "source_matchers": [f'service="{svc.name}"', f'alertname="{target_down_name(svc)}"'],
             "target_matchers": [f'service="{svc.name}"', 'severity="ticket"'],
             "equal": ["service"],
         }],

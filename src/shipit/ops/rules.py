@@ -361,10 +361,14 @@ def dependency_alert(svc: ServiceConfig, dep: Dependency) -> Alert:
     )
 
 
+def target_down_name(svc: ServiceConfig) -> str:
+    return f"{pascal(svc.name)}TargetDown"
+
+
 def target_down_alert(svc: ServiceConfig) -> Alert:
     job = selector(job_matcher(svc))
     return Alert(
-        name=f"{pascal(svc.name)}TargetDown",
+        name=target_down_name(svc),
         expr=f"up{job} == 0",
         for_="2m",
         severity="page",

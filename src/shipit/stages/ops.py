@@ -34,7 +34,7 @@ class OpsStage(Stage):
         rollback = ctx.artifacts.get("migrations/ROLLBACK.md")
         facts = ReleaseFacts(version=ctx.version.text, previous_version=previous["version"] if previous else "",
                              images=images, rollback_doc="../../migrations/ROLLBACK.md" if rollback else "")
-        out_dir = ctx.path("ops/.keep").parent
+        out_dir = ctx.work_dir / "ops"  # generate() creates it
         files = generate(svc, out_dir, ctx.project_dir, facts)
         # The unit tests take tens of seconds (3-day windows); `shipit ops test` runs them, and so does
         # the release when asked with the ops_unit_tests stage option.

@@ -432,6 +432,9 @@ def _oci_blob_path(digest: str) -> str:
     return f"blobs/{algo}/{hexd}"
 
 
+_SMALL_BLOB = 4 << 20  # OCI manifests and indexes are a few KiB; layers are what is large
+
+
 def verify_oci_archive(path: Path, recorded_digest: str) -> str | None:
     """None if the OCI layout tar is intact and its image manifest is ``recorded_digest``; else why not.
 
@@ -439,6 +442,7 @@ def verify_oci_archive(path: Path, recorded_digest: str) -> str | None:
     recorded manifest and the config and layers it references are present with their sizes.
     """
     blobs: dict[str, tuple[str, int]] = {}  # name → (actual sha256, size)
+    small: dict[str, bytes] = {}  # content of the small blobs, read in the same single pass
     index = None
     try:
         with tarfile.open(path, "r:*") as tar:
@@ -453,6 +457,8 @@ def verify_oci_archive(path: Path, recorded_digest: str) -> str | None:
                     h = hashlib.sha256()
                     while chunk := fh.read(1 << 20):
                         h.update(chunk)
+                        if member.size <= _SMALL_BLOB:  # manifests, configs, indexes: kept, not re-read
+                            small[name] = small.get(name, b"") + chunk
                     blobs[name] = (h.hexdigest(), member.size)
     except (tarfile.TarError, OSError) as exc:
         return f"not a readable tar archive ({exc})"
@@ -469,17 +475,17 @@ def verify_oci_archive(path: Path, recorded_digest: str) -> str | None:
     digests = {d.get("digest") for d in descriptors}
     # the recorded manifest may sit directly in index.json or inside a nested image index
     for d in descriptors:
-        if "index" in str(d.get("mediaType", "")) and _oci_blob_path(d.get("digest", "")) in blobs:
-            with tarfile.open(path, "r:*") as tar:
-                nested = json.loads(_read_member(tar, _oci_blob_path(d["digest"])))
+        if "index" in str(d.get("mediaType", "")) and _oci_blob_path(d.get("digest", "")) in small:
+            nested = json.loads(small[_oci_blob_path(d["digest"])])
             digests |= {m.get("digest") for m in nested.get("manifests", [])}
     if f"{algo}:{hexd}" not in digests:
         return f"index.json does not reference the recorded manifest {algo}:{hexd[:16]}…"
     mpath = _oci_blob_path(recorded_digest)
     if mpath not in blobs:
         return f"manifest blob {mpath} is missing"
-    with tarfile.open(path, "r:*") as tar:
-        manifest = json.loads(_read_member(tar, mpath))
+    if mpath not in small:
+        return f"manifest blob {mpath} is larger than {_SMALL_BLOB} bytes (not an image manifest)"
+    manifest = json.loads(small[mpath])
     for desc in [manifest.get("config", {})] + list(manifest.get("layers", [])):
         bpath = _oci_blob_path(desc.get("digest", ""))
         if bpath not in blobs:
@@ -487,15 +493,6 @@ def verify_oci_archive(path: Path, recorded_digest: str) -> str | None:
         if desc.get("size") is not None and blobs[bpath][1] != desc["size"]:
             return f"blob {bpath} has size {blobs[bpath][1]}, the manifest says {desc['size']}"
     return None
-
-
-def _read_member(tar: tarfile.TarFile, name: str) -> bytes:
-    for candidate in (name, "./" + name):
-        try:
-            return tar.extractfile(candidate).read()
-        except KeyError:
-            continue
-    raise KeyError(name)
 
 
 @register_check("images")

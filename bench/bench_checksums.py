@@ -48,7 +48,7 @@ def main() -> None:
         listing.write_text("".join(p.relative_to(root).as_posix() + "\0" for p in sorted(root.rglob("*.bin"))))
         env = {**os.environ, "PYTHONPATH": str(SRC)}
         shipit_cmd = [sys.executable, "-c",
-                      "import sys; from pathlib import Path; from shipit.checksums import write_sums; "
+                      "import sys; from pathlib import Path; from shipit.core.checksums import write_sums; "
                       "write_sums(Path(sys.argv[1]))", str(root)]
         coreutils_cmd = ["sh", "-c", f"xargs -0 sha256sum < {listing} > {tmp}/coreutils.sums"]
         rows = [

@@ -71,7 +71,7 @@ def copy_image_site_packages(archive: Path, dest: Path) -> tuple[int, list[str]]
     import posixpath
     import tarfile
 
-    from shipit.sbom.oci import OciLayout
+    from shipit.images.layout import OciLayout
 
     found = scan_image(archive, name="probe", version="0", timestamp=datetime.fromtimestamp(0, tz=timezone.utc))
     sites = sorted({posixpath.dirname(posixpath.dirname(p.path)).lstrip("/") + "/"

@@ -35,7 +35,7 @@ def make_release(tmp: Path, runbooks: int) -> Path:
     class More(shipit_stage):
         def run(self, ctx):
             super().run(ctx)
-            from shipit.artifacts import Kind
+            from shipit.core.artifacts import Kind
 
             for i in range(runbooks):
                 p = ctx.path(f"ops/runbooks/topic-{i:03d}.md")
@@ -56,11 +56,12 @@ def main() -> None:
         tmp = Path(tmp)
         release = make_release(tmp, args.runbooks)
         from shipit.site.build import render_project
-        from shipit.site.handoff import _view, load_handoff
+        from shipit.site.handoff import edition_view
+        from shipit.site.record import load_handoff
 
         handoff = load_handoff(release)
         manifest = json.loads((release / "manifest.json").read_text())
-        view = _view(handoff, release, manifest["artifacts"], handoff["stages"], {}, "release")
+        view = edition_view(handoff, release, manifest["artifacts"], handoff["stages"], {}, "release")
         cfg = render_project(tmp / "project", handoff, view, release, None)
         env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "SOURCE_DATE_EPOCH": str(EPOCH),
                "NO_MKDOCS_2_WARNING": "1"}
@@ -81,7 +82,7 @@ def main() -> None:
                              f"-cf - -C {site} . | gzip -n -9 > {tmp}/gnu.tar.gz"], args.runs)),
             ("shipit deterministic_tar_gz", *median_of(
                 [sys.executable, "-c", "import sys; from pathlib import Path; "
-                 "from shipit.files import deterministic_tar_gz, iter_tree; "
+                 "from shipit.core.files import deterministic_tar_gz, iter_tree; "
                  f"deterministic_tar_gz(Path('{tmp}/shipit.tar.gz'), iter_tree(Path('{site}')), {EPOCH}, "
                  "compresslevel=9)"], args.runs, env=env)),
         ]

@@ -27,11 +27,12 @@ PASSWORD = "bench"
 
 def make_release(tmp: Path, size_mib: int, files: int) -> tuple[Path, Path]:
     """Cut a signed release of a project whose content stage writes ``files`` documents."""
-    from shipit import release as release_mod
-    from shipit.artifacts import Kind
-    from shipit.pipeline import Stage
+    from shipit import capabilities
+    from shipit.commands.release import release
+    from shipit.core.artifacts import Kind
+    from shipit.core.release import ReleaseOptions
+    from shipit.core.runner import Stage
     from shipit.signing.keys import write_keypair
-    from shipit.stages import all_stages
 
     priv, pub = write_keypair(tmp / "keys", "cosign", PASSWORD.encode())
     proj = tmp / "proj"
@@ -55,12 +56,10 @@ def make_release(tmp: Path, size_mib: int, files: int) -> tuple[Path, Path]:
 
     os.environ["SHIPIT_KEY_PASSWORD"] = PASSWORD
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")
-    release_mod.all_stages = lambda: [Content(), *all_stages()]
     from rich.console import Console
 
-    result = release_mod.cut_release(release_mod.ReleaseOptions(version="1.0.0", config=proj / "shipit.yaml",
-                                                                output=tmp / "release"),
-                                     Console(stderr=True, quiet=True))
+    result = release(ReleaseOptions(version="1.0.0", config=proj / "shipit.yaml", output=tmp / "release"),
+                     Console(stderr=True, quiet=True), stages=[Content(), *capabilities.stages()])
     return result.release_dir, pub
 
 

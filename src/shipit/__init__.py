@@ -1,8 +1,5 @@
 """shipit: turn a backend service's repository into a verifiable release and an operations handoff."""
 
-from importlib.metadata import PackageNotFoundError, version as _dist_version
-
-try:
-    __version__ = _dist_version("shipit")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.1.0"
+# The one place the version is written (pyproject.toml reads it from here): reading the installed
+# distribution's metadata instead would cost `shipit --help` a third of its start-up time.
+__version__ = "0.1.0"

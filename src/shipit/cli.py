@@ -1,4 +1,10 @@
-"""The ``shipit`` command line: thin Click wrappers that parse options and call one function each."""
+"""The ``shipit`` command line: the root group, the commands that span capabilities (release, check,
+init, schema, publish, verify), and every capability's own commands from :mod:`shipit.capabilities`.
+
+Thin: each command parses options and calls one function (in ``shipit/commands/`` or its capability).
+That function's module is imported inside the command: `shipit --help` imports this module and every
+capability's ``cli.py``, and stays fast only if they import nothing heavy.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +14,16 @@ import traceback
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from shipit import __version__
-from shipit.errors import ShipitError
-
-err_console = Console(stderr=True)
-out_console = Console()
+from shipit import __version__, capabilities
+from shipit.core.errors import ShipitError
+from shipit.core.options import (
+    config_option,
+    err_console,
+    out_console,
+    release_dir_argument,
+)
+from shipit.signing.cli import trust_from_options, with_identity
 
 
 class ShipitGroup(click.Group):
@@ -51,8 +59,25 @@ def _csv(_ctx, _param, value: tuple[str, ...]) -> list[str]:
     return [item.strip() for v in value for item in v.split(",") if item.strip()]
 
 
-config_option = click.option("--config", "-c", "config", type=click.Path(path_type=Path), default="shipit.yaml",
-                             show_default=True, help="Path to shipit.yaml.")
+def _table(title: str, *columns: str):
+    from rich.table import (
+        Table,  # rich.table: imported when a table is printed (keeps --help fast)
+    )
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    return table
+
+
+def summary_table(results, title: str = "Release summary"):
+    table = _table(title, "stage", "status", "time", "artifacts", "detail")
+    table.columns[2].justify = table.columns[3].justify = "right"
+    colors = {"passed": "green", "skipped": "dim", "failed": "red"}
+    for r in results:
+        table.add_row(r.name, f"[{colors[r.status]}]{r.status}[/]", f"{r.seconds:.2f}s" if r.status != "skipped" else "",
+                      str(r.artifacts) if r.status == "passed" else "", r.reason)
+    return table
 
 
 @main.command()
@@ -71,15 +96,16 @@ config_option = click.option("--config", "-c", "config", type=click.Path(path_ty
 def release(ctx, version, config, output, skip, snapshot, force, publish, as_json, database_url,
             migrations_from) -> None:
     """Cut a release into OUTPUT/VERSION: every stage, then manifest.json and SHA256SUMS."""
-    from shipit.pipeline import PipelineFailed, summary_table
-    from shipit.release import ReleaseOptions, cut_release
+    from shipit.commands.release import release as cut
+    from shipit.core.release import ReleaseOptions
+    from shipit.core.runner import StageFailed
 
     opts = ReleaseOptions(version=version, config=config, output=output, skip=skip, snapshot=snapshot,
                           force=force, publish=publish, verbose=ctx.obj["verbose"],
                           stage_options={"database_url": database_url, "migrations_from": migrations_from})
     try:
-        result = cut_release(opts, err_console)
-    except PipelineFailed as exc:
+        result = cut(opts, err_console)
+    except StageFailed as exc:
         err_console.print(summary_table(exc.results, title="Release failed"))
         if as_json:
             click.echo(json.dumps({"ok": False, "failed_stage": exc.stage, "error": exc.cause.message,
@@ -100,11 +126,7 @@ def check(config) -> None:
     from shipit.commands.check import check as run_check
 
     results = run_check(config)
-    table = Table(title=f"shipit check — {config}")
-    table.add_column("stage")
-    table.add_column("tool")
-    table.add_column("status")
-    table.add_column("detail")
+    table = _table(f"shipit check — {config}", "stage", "tool", "status", "detail")
     for r in results:
         if r.skipped:
             table.add_row(r.stage, "", "[dim]skipped[/]", r.skipped)
@@ -151,6 +173,7 @@ def publish(ctx, release_dir, images, site_to, push_images, insecure, retries) -
     site publication's JSON record and the image table goes to stderr.
     """
     from shipit.commands.publish import publish_images
+    from shipit.site.publish import describe, publish_site
 
     verbose = ctx.obj["verbose"]
     if push_images is None:
@@ -161,21 +184,47 @@ def publish(ctx, release_dir, images, site_to, push_images, insecure, retries) -
             pushed = publish_images(release_dir, list(images) or None, insecure=insecure, retries=retries,
                                     log=(lambda m: err_console.log(m)) if verbose else (lambda m: None))
     if pushed:
-        table = Table(title=f"published images of {release_dir.name}")
-        for col in ("image", "reference", "digest"):
-            table.add_column(col)
+        table = _table(f"published images of {release_dir.name}", "image", "reference", "digest")
         for r in pushed:
             table.add_row(r["image"], r["reference"], r["digest"])
         (err_console if site_to else out_console).print(table)
     if site_to:
-        from shipit.site.publish import describe, publish_site
-
         result = publish_site(release_dir, site_to, insecure=insecure)
         err_console.print(f"[green]published[/] the {result['edition']} edition of the site → {result['target']}")
         click.echo(describe(result))
     elif not pushed:
         raise ShipitError(f"{release_dir}: nothing to publish (no images)",
                           hint="pass --site-to DIR or --site-to oci://REGISTRY/REPO:TAG to publish the handoff site")
+
+
+@main.command()
+@release_dir_argument
+@with_identity
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+def verify(release_dir: Path, key, cert_identity, cert_oidc_issuer, trust_config, as_json: bool) -> None:
+    """Verify a release offline: files, SHA256SUMS, signatures, provenance, images, SBOMs, sign-offs.
+
+    Exits 0 only if every check passes.
+    """
+    from shipit.commands.verify import verify as run_verify
+
+    report = run_verify(release_dir, trust_from_options(key, cert_identity, cert_oidc_issuer, trust_config))
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        table = _table(f"shipit verify — {release_dir}", "", "check", "subject", "detail")
+        table.columns[0].width = 1
+        table.columns[2].overflow = table.columns[3].overflow = "fold"
+        for r in report.results:
+            table.add_row("[green]✓[/]" if r.ok else "[red]✗[/]", r.check, r.subject, r.reason)
+        out_console.print(table)
+    if not report.ok:
+        failed = report.failures
+        names = ", ".join(sorted({f.subject or f.check for f in failed})[:5])
+        raise ShipitError(f"verification failed: {len(failed)} problem(s) ({names})",
+                          hint="do not deploy this release; compare it with the published one")
+    if not as_json:
+        out_console.print("[bold green]release verified[/]")
 
 
 @main.command()
@@ -192,15 +241,7 @@ def init(directory, force) -> None:
             out_console.print(f"  detected {key.replace('_', ' ')}: {value if not isinstance(value, bool) else 'yes'}")
 
 
-# Each capability keeps its Click commands in its own package (thin; logic lives beside them).
-from shipit.migrations.cli import migrations  # noqa: E402
-from shipit.ops.cli import ops  # noqa: E402
-from shipit.pipelines.cli import pipeline  # noqa: E402
-from shipit.sbom.cli import sbom  # noqa: E402
-from shipit.signing.cli import COMMANDS as signing_commands  # noqa: E402
-from shipit.site.cli import signoff, site, status  # noqa: E402
-
-for _command in (migrations, ops, pipeline, sbom, *signing_commands, signoff, site, status):
+for _command in capabilities.commands():
     main.add_command(_command)
 
 

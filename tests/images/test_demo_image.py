@@ -15,6 +15,7 @@ from shipit.images.build import build_image, oci_annotations
 from tests.conftest import DEMO, require_tool
 from tests.images.conftest import SDE, run, write_store
 
+
 @pytest.mark.slow
 @pytest.mark.xdist_group("demo-base")
 def test_demo_image_runs_the_service(tmp_path, debian_base, short_tmp):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
 from shipit.images.config import ImageConfig, LayerConfig
-from shipit.images.layout import verify_layout_archive
+from shipit.images.layout import check_archive
 from shipit.images.oci import LayerCache, layer_entries
 from tests.conftest import require_tool, run_shipit, shipit_env
 from tests.images.conftest import SDE, run
@@ -140,7 +140,7 @@ def test_native_image_read_by_skopeo_and_umoci(make_project, tmp_path, busybox_b
     assert not (root / "app" / "tests").exists()
     assert (root / "app" / "lib" / "util.py").is_file()
     # our own verifier agrees with skopeo
-    assert verify_layout_archive(archive, check_diff_ids=True) == extra["manifest_digest"]
+    assert check_archive(archive, check_diff_ids=True) == extra["manifest_digest"]
 
 
 def config_digest_ok(cfg: dict, extra: dict) -> bool:
@@ -279,7 +279,7 @@ def test_verify_layout_archive_detects_tampering(make_project, tmp_path):
     proj = make(make_project, "scratch")
     assert release(proj, tmp_path).returncode == 0
     archive = tmp_path / "out" / "1.2.3" / "images" / "orders-api.oci.tar"
-    digest = verify_layout_archive(archive)
+    digest = check_archive(archive)
     data = bytearray(archive.read_bytes())
     # flip one byte inside the last layer blob's data (after the first 4 KiB of headers)
     with tarfile.open(archive) as tar:
@@ -288,7 +288,7 @@ def test_verify_layout_archive_detects_tampering(make_project, tmp_path):
     bad = tmp_path / "bad.oci.tar"
     bad.write_bytes(bytes(data))
     with pytest.raises(ShipitError, match="hashes to"):
-        verify_layout_archive(bad)
+        check_archive(bad)
     assert digest.startswith("sha256:")
 
 

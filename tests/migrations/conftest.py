@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import IN_CI, free_port
-from tests.migrations.support import PG_BIN, pg_tools_present, build_project
+from tests.migrations.support import PG_BIN, build_project, pg_tools_present
 
 
 @pytest.fixture

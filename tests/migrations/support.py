@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 

@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pytest
 
-
-from tests.conftest import run_shipit
 from shipit.config import load_config
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
 from shipit.migrations.build import make_plan, plan_document
 from shipit.migrations.scripts import Revision, analyse
-from shipit.migrations.sqlcheck import destructive_statements, postgresql_lock_notes, split_by_revision
+from shipit.migrations.sqlcheck import (
+    destructive_statements,
+    postgresql_lock_notes,
+    split_by_revision,
+)
+from tests.conftest import run_shipit
 
 
 def _plan(proj: Path, **kw):

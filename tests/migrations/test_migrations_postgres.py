@@ -8,9 +8,9 @@ import subprocess
 
 import pytest
 from sqlalchemy import create_engine, text
-from tests.migrations.support import demo_copy
 
 from tests.conftest import run_shipit
+from tests.migrations.support import demo_copy
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("migrations-postgres")]
 

@@ -11,9 +11,8 @@ import tarfile
 import textwrap
 from pathlib import Path
 
-from tests.migrations.support import GIT_ENV, demo_copy
-
 from tests.conftest import require_tool, run_shipit, shipit_env
+from tests.migrations.support import GIT_ENV, demo_copy
 
 D4 = '''\
 """add orders.note"""

@@ -7,9 +7,8 @@ import re
 import pytest
 
 from shipit.config import load_config
-from shipit.errors import ConfigError
+from shipit.core.errors import ConfigError
 from shipit.ops.config import DEFAULT_BURN_RATES
-
 from tests.conftest import DEMO, run_shipit
 from tests.ops.helpers import FULL
 

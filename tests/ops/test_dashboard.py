@@ -8,7 +8,6 @@ from ruamel.yaml import YAML
 
 from shipit.ops.dashboard import build_dashboard, panel_queries
 from shipit.ops.rules import build_rules
-
 from tests.ops.helpers import metric_names
 
 IMPLICIT = {"up", "process_cpu_seconds_total", "process_resident_memory_bytes", "process_start_time_seconds"}

@@ -20,7 +20,6 @@ from prometheus_client import CollectorRegistry, Gauge, start_http_server
 from shipit.config import load_config
 from shipit.ops.dashboard import panel_queries
 from shipit.ops.generate import generate
-
 from tests.conftest import DEMO, free_port, require_tool
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("ops-demo")]
@@ -163,10 +162,10 @@ def test_prometheus_scraping_the_demo_answers_every_dashboard_query(prometheus, 
 def test_demo_release_links_the_migrations_rollback_plan(tmp_path):
     """migrations runs before ops, so the rollback runbook links the release's ROLLBACK.md (relative
     to the runbook's own place in the release) and carries the demo's operator fragment."""
-    from shipit.stages import stage_names
+    from shipit.capabilities import stages
     from tests.conftest import run_shipit
 
-    skip = [s for s in stage_names() if s not in ("migrations", "ops", "manifest", "checksums")]
+    skip = [s for s in (st.name for st in stages()) if s not in ("migrations", "ops", "manifest", "checksums")]
     proc = run_shipit("release", "--version", "1.0.0", "-c", str(DEMO / "shipit.yaml"), "--output", str(tmp_path),
                       *(["--skip", ",".join(skip)] if skip else []))
     assert proc.returncode == 0, proc.stderr

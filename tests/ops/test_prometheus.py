@@ -11,11 +11,17 @@ import time
 
 import pytest
 import requests
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    start_http_server,
+)
 from ruamel.yaml import YAML
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, start_http_server
 
 from shipit.ops.dashboard import panel_queries
-
 from tests.conftest import free_port, require_tool
 
 yaml = YAML(typ="safe")

@@ -11,7 +11,6 @@ from ruamel.yaml import YAML
 from shipit.ops.config import SLOKind
 from shipit.ops.rules import build_rules
 from shipit.ops.unittests import MARGIN
-
 from tests.conftest import require_tool
 
 RULES = "alerts/orders.rules.yml"

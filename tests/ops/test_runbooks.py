@@ -11,10 +11,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from shipit.config import load_config
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
 from shipit.ops.generate import generate
 from shipit.ops.runbooks import TOPICS
-
 from tests.ops.helpers import FULL
 
 

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from shipit.pipelines.project import load_policy, validate_files
+from shipit.pipeline.project import load_policy, validate_files
 from tests.conftest import DEMO
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from shipit.errors import ShipitError
-from shipit.pipelines.checks import validate
-from shipit.pipelines.config import EnvironmentConfig, PipelineConfig
-from shipit.pipelines.project import load_policy, validate_files
+from shipit.core.errors import ShipitError
+from shipit.pipeline.checks import validate
+from shipit.pipeline.config import EnvironmentConfig, PipelineConfig
+from shipit.pipeline.project import load_policy, validate_files
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").is_file())

@@ -7,9 +7,10 @@ import json
 
 import pytest
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
+from shipit.images.layout import OciLayout
 from shipit.sbom.catalog import wanted
-from shipit.sbom.oci import OciLayout, replay_layers
+from shipit.sbom.replay import replay_layers
 from shipit.sbom.scan import scan_image
 
 from .conftest import TS, load, validate

@@ -7,12 +7,13 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from shipit.artifacts import Kind, build_manifest
 from shipit.config import load_config
-from shipit.context import ReleaseContext, Version, git_info
-from shipit.files import write_json
-from shipit.pipeline import run_stages
-from shipit.stages.sbom import SbomStage
+from shipit.core.artifacts import Kind
+from shipit.core.context import ReleaseContext, Version, git_info
+from shipit.core.files import write_json
+from shipit.core.runner import run_stages
+from shipit.core.seals import build_manifest
+from shipit.sbom.stage import SbomStage
 from tests.conftest import run_shipit
 
 from .conftest import load, validate
@@ -194,7 +195,7 @@ def test_init_starter_sbom_section_validates(tmp_path):
     (tmp_path / "shipit.yaml").write_text(enabled.replace("max_read_mb: 256", "max_read_mb: 0"))
     import pytest
 
-    from shipit.errors import ConfigError
+    from shipit.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"shipit.yaml:\d+:\d+: sbom.max_read_mb"):
         load_config(tmp_path / "shipit.yaml")

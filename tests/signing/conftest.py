@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from shipit.artifacts import Kind
-from shipit.pipeline import Stage
+from shipit.core.artifacts import Kind
+from shipit.core.runner import Stage
 from shipit.signing.keys import write_keypair
 
 PASSWORD = "correct horse"
@@ -89,16 +89,15 @@ def keypair(tmp_path):
 
 def cut(proj: Path, monkeypatch, version: str = "1.0.0", output: Path | None = None, content: bool = True):
     """Cut a release of ``proj`` in-process with the real stages (plus the test content stage)."""
-    from shipit import release as release_mod
-    from shipit.stages import all_stages
+    from shipit import capabilities
+    from shipit.commands.release import release
+    from shipit.core.release import ReleaseOptions
 
     monkeypatch.setenv("SHIPIT_KEY_PASSWORD", PASSWORD)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
-    stages = ([FakeContentStage()] if content else []) + all_stages()
-    monkeypatch.setattr(release_mod, "all_stages", lambda: stages)
-    opts = release_mod.ReleaseOptions(version=version, config=proj / "shipit.yaml",
-                                      output=output or proj / "release", force=True)
-    return release_mod.cut_release(opts)
+    stages = ([FakeContentStage()] if content else []) + capabilities.stages()
+    opts = ReleaseOptions(version=version, config=proj / "shipit.yaml", output=output or proj / "release", force=True)
+    return release(opts, stages=stages)
 
 
 def signing_yaml(key: Path, artifacts: str = "checksums", extra: str = "") -> str:

@@ -12,10 +12,19 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
 from shipit.signing.key import KeySigner
-from shipit.signing.keys import (COSIGN_PEM_TYPE, SIGSTORE_PEM_TYPE, get_password, key_hint, load_private_key,
-                                 load_private_key_file, load_public_key_file, public_pem, read_pem)
+from shipit.signing.keys import (
+    COSIGN_PEM_TYPE,
+    SIGSTORE_PEM_TYPE,
+    get_password,
+    key_hint,
+    load_private_key,
+    load_private_key_file,
+    load_public_key_file,
+    public_pem,
+    read_pem,
+)
 from tests.conftest import require_tool, run_shipit, shipit_env
 
 VECTORS = Path(__file__).parent / "fixtures" / "cosign"

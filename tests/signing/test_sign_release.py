@@ -14,7 +14,7 @@ import pytest
 from securesystemslib.dsse import Envelope
 from securesystemslib.signer import SSlibKey
 
-from shipit.checksums import parse_sums
+from shipit.core.checksums import parse_sums
 from shipit.signing.keys import key_hint, load_public_key_file
 from tests.conftest import REPO, require, require_tool, run_shipit, shipit_env
 from tests.signing.conftest import PASSWORD, cut, signing_yaml

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from shipit.commands.verify import verify as verify_release
+from shipit.images.layout import archive_problem as verify_oci_archive
 from shipit.signing.key import KeySigner
 from shipit.signing.keys import load_private_key_file, write_keypair
-from shipit.verify import Trust, verify_oci_archive, verify_release
+from shipit.signing.trust import Trust
 from tests.conftest import run_shipit
 from tests.signing.conftest import PASSWORD, oci_archive
 

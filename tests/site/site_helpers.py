@@ -13,14 +13,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
-
-from shipit.artifacts import Kind
 from shipit.config import load_config
-from shipit.context import ReleaseContext, Version, git_info
-from shipit.pipeline import Stage, run_stages
-from shipit.stages.checksums import ChecksumsStage
-from shipit.stages.manifest import ManifestStage
-from shipit.stages.site import SiteStage
+from shipit.core.artifacts import Kind
+from shipit.core.context import ReleaseContext, Version, git_info
+from shipit.core.runner import Stage, run_stages
+from shipit.core.seals import ChecksumsStage, ManifestStage
+from shipit.site.stage import SiteStage
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EPOCH = 1700000000

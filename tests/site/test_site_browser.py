@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from tests.conftest import REPO, require, require_tool
 
 NODE_DIR = REPO / "tests" / "node"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
 from shipit.site.build import PAGES, foreign_markdown
 from tests.site.site_helpers import EPOCH, cut, make_project
 
@@ -94,11 +94,12 @@ def test_pages_show_what_the_other_stages_produced(fixture_release):
 def test_cli_mkdocs_build_strict_of_the_generated_project(fixture_release, tmp_path):
     """The generated MkDocs project builds with the mkdocs CLI in --strict mode, to the same HTML."""
     from shipit.site.build import render_project
-    from shipit.site.handoff import _view, load_handoff
+    from shipit.site.handoff import edition_view
+    from shipit.site.record import load_handoff
 
     handoff = load_handoff(fixture_release)
     manifest = json.loads((fixture_release / "manifest.json").read_text())
-    view = _view(handoff, fixture_release, manifest["artifacts"], handoff["stages"], {}, "release")
+    view = edition_view(handoff, fixture_release, manifest["artifacts"], handoff["stages"], {}, "release")
     cfg = render_project(tmp_path / "project", handoff, view, fixture_release, None)
     env = {"SOURCE_DATE_EPOCH": str(EPOCH), "NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"}
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(cfg)],

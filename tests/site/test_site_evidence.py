@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
 from shipit.site import evidence as ev
 from shipit.site.config import EvidenceConfig
 

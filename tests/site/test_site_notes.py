@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from shipit.site import notes as rn
 from shipit.site.config import SiteConfig
 from shipit.site.handoff import render_release_notes

@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from shipit.checksums import parse_sums
+from shipit.core.checksums import parse_sums
 from shipit.site.publish import ARTIFACT_TYPE, LAYER_MEDIA_TYPE
 from tests.conftest import free_port, require_tool, run_shipit
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from shipit.config import Config, json_schema, load_config
-from shipit.errors import ConfigError
+from shipit.core.errors import ConfigError
 from tests.conftest import run_shipit
 
 

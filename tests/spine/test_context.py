@@ -5,8 +5,8 @@ import subprocess
 
 import pytest
 
-from shipit.context import Version, git_info, source_date_epoch
-from shipit.errors import UsageError
+from shipit.core.context import Version, git_info, source_date_epoch
+from shipit.core.errors import UsageError
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from shipit.release import ReleaseOptions, clean_leftovers, cut_release, version_lock
-from shipit.errors import ShipitError
+from shipit import capabilities
+from shipit.commands.release import release as cut_release
+from shipit.core.errors import ShipitError
+from shipit.core.release import ReleaseOptions, clean_leftovers, version_lock
 from tests.conftest import run_shipit, shipit_env
 
 
@@ -115,8 +117,7 @@ def test_snapshot_release(make_project):
 
 def test_failing_stage_stops_release_and_leaves_nothing(make_project, monkeypatch):
     """A stage error aborts the release with its message; no finished-looking directory remains."""
-    from shipit import stages as stages_mod
-    from shipit.pipeline import PipelineFailed, Stage
+    from shipit.core.runner import Stage, StageFailed
 
     class Boom(Stage):
         name = "boom"
@@ -126,11 +127,10 @@ def test_failing_stage_stops_release_and_leaves_nothing(make_project, monkeypatc
             (ctx.work_dir / "half-written.txt").write_text("x")
             raise ShipitError("the widget is broken", hint="fix the widget")
 
-    real = stages_mod.all_stages
-    monkeypatch.setattr("shipit.release.all_stages", lambda: [Boom(), *real()])
     proj = make_project()
-    with pytest.raises(PipelineFailed) as exc:
-        cut_release(ReleaseOptions(version="3.0.0", config=proj / "shipit.yaml", output=proj / "release"))
+    with pytest.raises(StageFailed) as exc:
+        cut_release(ReleaseOptions(version="3.0.0", config=proj / "shipit.yaml", output=proj / "release"),
+                    stages=[Boom(), *capabilities.stages()])
     assert "stage 'boom' failed: the widget is broken" in exc.value.message
     assert exc.value.hint == "fix the widget"
     assert [r.status for r in exc.value.results] == ["failed"]
@@ -140,8 +140,10 @@ def test_failing_stage_stops_release_and_leaves_nothing(make_project, monkeypatc
 SLOW_STAGE = r"""
 import sys, time
 from pathlib import Path
-from shipit import release as rel
-from shipit.pipeline import Stage
+from shipit import capabilities
+from shipit.commands.release import release
+from shipit.core.release import ReleaseOptions
+from shipit.core.runner import Stage
 
 class Slow(Stage):
     name = "slow"
@@ -151,9 +153,8 @@ class Slow(Stage):
         Path(sys.argv[1]).write_text("started")
         time.sleep(60)
 
-real = rel.all_stages
-rel.all_stages = lambda: [Slow(), *real()]
-rel.cut_release(rel.ReleaseOptions(version="5.0.0", config=Path("shipit.yaml"), output=Path("release")))
+release(ReleaseOptions(version="5.0.0", config=Path("shipit.yaml"), output=Path("release")),
+        stages=[Slow(), *capabilities.stages()])
 """
 
 

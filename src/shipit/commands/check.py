@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from shipit.context import ReleaseContext, Version, git_info, source_date_epoch
+from shipit import capabilities
 from shipit.config import load_config
-from shipit.stages import all_stages
-from shipit.tools import ToolStatus, check_tool
+from shipit.core.context import ReleasePlan, Version, git_info, source_date_epoch
+from shipit.core.tools import ToolStatus, check_tool
 
 
 @dataclass
@@ -26,13 +26,12 @@ class StageCheck:
 def check(config_path: Path, output: Path = Path("release")) -> list[StageCheck]:
     cfg = load_config(config_path)
     git = git_info(cfg.project_dir)
-    ctx = ReleaseContext(config=cfg, version=Version("0.0.0"), git=git,
-                         source_date_epoch=source_date_epoch(git, cfg.path), output_root=output.resolve(),
-                         work_dir=Path("/nonexistent"))
+    plan = ReleasePlan(config=cfg, version=Version("0.0.0"), git=git,
+                       source_date_epoch=source_date_epoch(git, cfg.path), output_root=output.resolve())
     out = []
-    for stage in all_stages():
-        reason = stage.skip(ctx)
-        tools = [] if reason else [check_tool(t) for t in stage.requirements(ctx)]
-        notes = list(ctx.facts.pop(f"check:{stage.name}", []))  # stages may explain choices (e.g. builder)
+    for stage in capabilities.stages():
+        reason = stage.skip(plan)
+        tools = [] if reason else [check_tool(t) for t in stage.requirements(plan)]
+        notes = [] if reason else stage.notes(plan)
         out.append(StageCheck(stage.name, reason, tools, notes))
     return out

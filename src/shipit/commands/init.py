@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from shipit.errors import UsageError
-from shipit.files import write_text
-from shipit.templating import environment
+from shipit.core.errors import UsageError
+from shipit.core.files import write_text
+from shipit.core.templating import environment
 
 
 def detect(project_dir: Path) -> dict:

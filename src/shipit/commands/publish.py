@@ -11,13 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from shipit.artifacts import Kind, load_manifest
+from shipit.core.artifacts import Kind, load_manifest
+from shipit.images.publish import publish, targets_of
 
 
 def publish_images(release_dir: Path, names: list[str] | None, *, insecure: bool, retries: int,
                    log: Callable[[str], None]) -> list[dict[str, Any]]:
-    from shipit.images.publish import publish, targets_of
-
     manifest = load_manifest(release_dir)
     artifacts = manifest.get("artifacts", [])
     if not names and not any(a.get("kind") == str(Kind.IMAGE) for a in artifacts):

@@ -1,1 +1,2 @@
-"""Container images: build (Docker API, buildah, native OCI builder), export as OCI layouts, publish."""
+"""Container images: build them (native OCI builder, buildah, a Docker API engine), write them as
+deterministic OCI archives, publish them, and check them in ``shipit verify``."""

@@ -12,27 +12,23 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
+from shipit.images.buildah import BuildahBuilder
 from shipit.images.config import ImageConfig
+from shipit.images.docker import DockerBuilder
 from shipit.images.interface import Builder, BuildRequest
 from shipit.images.layout import write_image_archive
+from shipit.images.oci import OciBuilder
 
 TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
+BUILDERS: dict[str, type[Builder]] = {"oci": OciBuilder, "buildah": BuildahBuilder, "docker": DockerBuilder}
+
+
 def get_builder(name: str) -> Builder:
-    if name == "oci":
-        from shipit.images.oci import OciBuilder
-
-        return OciBuilder()
-    if name == "buildah":
-        from shipit.images.buildah import BuildahBuilder
-
-        return BuildahBuilder()
-    if name == "docker":
-        from shipit.images.docker import DockerBuilder
-
-        return DockerBuilder()
+    if name in BUILDERS:
+        return BUILDERS[name]()
     raise ShipitError(f"unknown builder {name!r}", hint="builder: auto, docker, buildah or oci")
 
 

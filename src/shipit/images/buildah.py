@@ -19,10 +19,10 @@ import uuid
 from collections import deque
 from pathlib import Path
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
+from shipit.core.tools import Tool
 from shipit.images.interface import Builder, BuildRequest
 from shipit.images.layout import Image, load_layout
-from shipit.tools import Tool
 
 
 def _failing_step(lines: list[str]) -> str:
@@ -76,10 +76,7 @@ class BuildahBuilder(Builder):
 
     def build(self, request: BuildRequest) -> tuple[Image, str]:
         img = request.image
-        dockerfile = request.dockerfile
-        if not dockerfile.is_file():
-            raise ShipitError(f"image {img.name}: Dockerfile {dockerfile} not found",
-                              hint="set images[].dockerfile / context, or use builder: oci")
+        dockerfile = request.existing_dockerfile()
         tag = f"localhost/shipit-build/{img.name}:{uuid.uuid4().hex[:12]}"
         args = ["bud", "--isolation", "chroot", "--timestamp", str(request.source_date_epoch),
                 "--layers=false", "--format", "oci", "-f", str(dockerfile), "-t", tag]

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from shipit.configmodel import Model
+from shipit.core.config import Model
 
 NAME_RE = r"^[a-z0-9][a-z0-9._-]*$"
 # <registry[:port]/>path[/path...] without tag or digest (tags come from `tags:`).
@@ -85,3 +85,7 @@ class ImageConfig(Model):
         if self.builder in ("docker", "buildah") and self.layers:
             raise ValueError(f"layers: is for the oci builder; builder {self.builder} builds the Dockerfile")
         return self
+
+
+#: The shipit.yaml sections this capability owns (assembled by shipit.config).
+SECTIONS = {"images": (list[ImageConfig], Field(default_factory=list, description="Container images to build."))}

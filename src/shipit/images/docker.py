@@ -16,18 +16,19 @@ import uuid
 from collections import deque
 from pathlib import Path
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
+from shipit.core.tools import Tool
 from shipit.images.buildah import _failing_step, _from_line
 from shipit.images.interface import Builder, BuildRequest
 from shipit.images.layout import Image, _safe_extract, load_docker_archive
-from shipit.tools import Tool
+from shipit.images.oci import LayerCache
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 
 
 def _client(timeout: int = 600):
     try:
-        import docker
+        import docker  # the Docker SDK: imported only when a Docker API engine is asked for
     except ImportError:
         raise ShipitError("the Docker SDK for Python is not installed",
                           hint="pip install 'shipit[all]' (or pip install docker)") from None
@@ -73,10 +74,7 @@ class DockerBuilder(Builder):
         import docker
 
         img = request.image
-        dockerfile = request.dockerfile
-        if not dockerfile.is_file():
-            raise ShipitError(f"image {img.name}: Dockerfile {dockerfile} not found",
-                              hint="set images[].dockerfile / context, or use builder: oci")
+        dockerfile = request.existing_dockerfile()
         client = _client()
         tag = f"localhost/shipit-build/{img.name}:{uuid.uuid4().hex[:12]}"
         lines: deque[str] = deque(maxlen=400)
@@ -120,8 +118,6 @@ class DockerBuilder(Builder):
         directory = request.scratch_dir / "docker-archive"
         directory.mkdir()
         _safe_extract(archive, directory)
-        from shipit.images.oci import LayerCache
-
         image = load_docker_archive(directory, LayerCache().compress_tar, where=f"docker save of {img.name}")
         return image, _from_line(dockerfile)
 

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shipit.core.errors import ShipitError
+from shipit.core.tools import Tool
 from shipit.images.config import ImageConfig
 from shipit.images.layout import Image
-from shipit.tools import Tool
 
 
 @dataclass
@@ -34,6 +35,13 @@ class BuildRequest:
     def dockerfile(self) -> Path:
         img = self.image
         return self.resolve(img.dockerfile) if img.dockerfile else self.resolve(img.context) / "Dockerfile"
+
+    def existing_dockerfile(self) -> Path:
+        """The Dockerfile, which the Dockerfile builders need to exist."""
+        if not self.dockerfile.is_file():
+            raise ShipitError(f"image {self.image.name}: Dockerfile {self.dockerfile} not found",
+                              hint="set images[].dockerfile / context, or use builder: oci")
+        return self.dockerfile
 
 
 class Builder(ABC):

@@ -15,12 +15,15 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import tarfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
+from shipit.core.files import normalized
 
 OCI_LAYOUT_VERSION = "1.0.0"
 MT_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -96,6 +99,186 @@ class Image:
 # --- reading ---------------------------------------------------------------------------------------
 
 
+INDEX_MEDIA_TYPES = {MT_INDEX, MT_DOCKER_LIST}
+GZIP_LAYERS = {MT_LAYER_GZIP, "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", MT_DOCKER_LAYER}
+PLAIN_LAYERS = {MT_LAYER_TAR, "application/vnd.oci.image.layer.nondistributable.v1.tar",
+                "application/vnd.docker.image.rootfs.diff.tar"}
+MiB = 1 << 20
+#: OCI manifests, configs and indexes are a few KiB (registries cap manifests at 4 MiB); what is larger
+#: is a layer, never parsed as JSON.
+MAX_DOCUMENT = 4 * MiB
+
+
+@dataclass(frozen=True)
+class Layer:
+    digest: str
+    media_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """One image of a layout: its manifest digest, config digest and layers (in order)."""
+
+    manifest_digest: str
+    config_digest: str
+    layers: tuple[Layer, ...]
+    config: dict[str, Any]
+
+
+class OciLayout:
+    """An OCI image layout in a tar archive or a directory; blobs are read by digest, never extracted.
+
+    The one reader of OCI layouts: builders (a base image), the SBOM cataloguer, publish and
+    ``shipit verify`` all go through it.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._tar: tarfile.TarFile | None = None
+        self._members: dict[str, tarfile.TarInfo] = {}
+        if self.path.is_dir():
+            return
+        try:
+            self._tar = tarfile.open(self.path, mode="r:*")
+            for m in self._tar.getmembers():
+                if m.isreg():
+                    self._members[_norm_member(m.name)] = m
+        except (OSError, tarfile.TarError, EOFError, zlib.error) as exc:
+            raise ShipitError(f"{self.path}: not a readable OCI image archive ({exc})",
+                              hint="pass an OCI image layout as a tar (images/<name>.oci.tar) or a directory") from None
+
+    def close(self) -> None:
+        if self._tar is not None:
+            self._tar.close()
+
+    def __enter__(self) -> OciLayout:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- raw access --------------------------------------------------------------------------------
+    def names(self) -> list[str]:
+        """Every regular file of the layout, relative and sorted."""
+        if self._tar is not None:
+            return sorted(self._members)
+        return sorted(p.relative_to(self.path).as_posix() for p in self.path.rglob("*")
+                      if p.is_file() and not p.is_symlink())
+
+    def size(self, name: str) -> int | None:
+        if self._tar is not None:
+            member = self._members.get(name)
+            return member.size if member is not None else None
+        p = self.path / name
+        return p.stat().st_size if p.is_file() and not p.is_symlink() else None
+
+    def open(self, name: str) -> IO[bytes]:
+        if self._tar is None:
+            p = self.path / name
+            if p.is_symlink() or not p.is_file():
+                raise ShipitError(f"{self.path}: missing {name} in the OCI layout")
+            return open(p, "rb")
+        member = self._members.get(name)
+        if member is None:
+            raise ShipitError(f"{self.path}: missing {name} in the OCI layout",
+                              hint="an OCI image layout has index.json and blobs/sha256/<digest> files")
+        fh = self._tar.extractfile(member)
+        assert fh is not None
+        return fh
+
+    def read_json(self, name: str, limit: int = 16 * MiB) -> dict[str, Any]:
+        with self.open(name) as fh:
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise ShipitError(f"{self.path}: {name} is larger than {limit // MiB} MiB; not an image document")
+        try:
+            doc = json.loads(data)
+        except ValueError as exc:
+            raise ShipitError(f"{self.path}: {name} is not valid JSON: {exc}") from None
+        if not isinstance(doc, dict):
+            raise ShipitError(f"{self.path}: {name} is not a JSON object")
+        return doc
+
+    def blob_name(self, digest: str) -> str:
+        algo, _, hexd = str(digest).partition(":")
+        if algo != "sha256" or len(hexd) != 64 or any(c not in "0123456789abcdef" for c in hexd):
+            raise ShipitError(f"{self.path}: unsupported or malformed digest {digest!r}")
+        return f"blobs/sha256/{hexd}"
+
+    def blob_bytes(self, digest: str, limit: int = 16 * MiB) -> bytes:
+        """A small blob's bytes, checked against its digest."""
+        with self.open(self.blob_name(digest)) as fh:
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise ShipitError(f"{self.path}: blob {digest} is larger than {limit // MiB} MiB; not an image document")
+        if "sha256:" + hashlib.sha256(data).hexdigest() != digest:
+            raise ShipitError(f"{self.path}: blob {digest} does not match its digest (corrupt archive)")
+        return data
+
+    def blob_json(self, digest: str) -> dict[str, Any]:
+        data = self.blob_bytes(digest)
+        try:
+            return json.loads(data)
+        except ValueError as exc:
+            raise ShipitError(f"{self.path}: blob {digest} is not valid JSON: {exc}") from None
+
+    # --- image resolution ----------------------------------------------------------------------------
+    def manifests(self) -> list[dict[str, Any]]:
+        """The image manifest descriptors of index.json, nested indexes flattened."""
+        return self._manifests(self.read_json("index.json"))
+
+    def _manifests(self, index: dict[str, Any], depth: int = 0) -> list[dict[str, Any]]:
+        out = []
+        for desc in index.get("manifests") or []:
+            if not isinstance(desc, dict) or "digest" not in desc:
+                continue
+            if desc.get("mediaType") in INDEX_MEDIA_TYPES and depth < 2:
+                out.extend(self._manifests(self.blob_json(desc["digest"]), depth + 1))
+            else:
+                out.append(desc)
+        return out
+
+    def image(self, manifest_digest: str | None = None) -> ImageRef:
+        """The image manifest (by digest, or the only one in index.json) and its layers."""
+        descriptors = self.manifests()
+        if manifest_digest:
+            chosen = [d for d in descriptors if d.get("digest") == manifest_digest]
+            if not chosen:
+                raise ShipitError(f"{self.path}: no manifest {manifest_digest} in index.json",
+                                  hint="found: " + ", ".join(str(d.get("digest")) for d in descriptors))
+        else:
+            chosen = descriptors
+        if not chosen:
+            raise ShipitError(f"{self.path}: index.json lists no image manifest")
+        if len({d["digest"] for d in chosen}) > 1:
+            raise ShipitError(f"{self.path}: index.json lists {len(chosen)} manifests; which one?",
+                              hint="pass --manifest-digest; found: " + ", ".join(d["digest"] for d in chosen))
+        return self.image_at(chosen[0]["digest"])
+
+    def image_at(self, digest: str) -> ImageRef:
+        manifest = self.blob_json(digest)
+        if manifest.get("mediaType", MT_MANIFEST) not in (MT_MANIFEST, MT_DOCKER_MANIFEST):
+            raise ShipitError(f"{self.path}: unsupported manifest type {manifest.get('mediaType')}")
+        try:
+            config_digest = manifest["config"]["digest"]
+            layers = tuple(Layer(lay["digest"], lay.get("mediaType", ""), int(lay.get("size", 0)))
+                           for lay in manifest["layers"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ShipitError(f"{self.path}: manifest {digest} is not an image manifest (missing {exc})") from None
+        config = self.blob_json(config_digest)
+        return ImageRef(digest, config_digest, layers, config)
+
+    def open_layer(self, layer: Layer) -> IO[bytes]:
+        return self.open(self.blob_name(layer.digest))
+
+
+def _norm_member(name: str) -> str:
+    while name.startswith("./"):
+        name = name[2:]
+    return name.rstrip("/")
+
+
 def _safe_extract(archive: Path, dest: Path) -> None:
     try:
         with tarfile.open(archive) as tar:
@@ -103,15 +286,6 @@ def _safe_extract(archive: Path, dest: Path) -> None:
     except (tarfile.TarError, OSError) as exc:
         raise ShipitError(f"{archive}: cannot read the archive: {exc}",
                           hint="expected an oci-archive or docker-archive tarball") from None
-
-
-def _read_json(path: Path, what: str) -> Any:
-    try:
-        return json.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise ShipitError(f"{what}: {path.name} is missing") from None
-    except json.JSONDecodeError as exc:
-        raise ShipitError(f"{what}: {path.name} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
 
 
 def _pick(manifests: list[dict], ref: str | None, platform: dict | None, where: str) -> dict:
@@ -137,32 +311,40 @@ def _pick(manifests: list[dict], ref: str | None, platform: dict | None, where: 
 
 def load_layout(layout_dir: Path, *, ref: str | None = None, platform: dict | None = None,
                 where: str | None = None) -> Image:
-    """The image in an OCI layout directory (one image, or the one named ``ref``)."""
+    """The image in an OCI layout directory (one image, or the one named ``ref``), its layers as files."""
     layout_dir = Path(layout_dir)
     where = where or str(layout_dir)
     if not (layout_dir / "oci-layout").is_file():
         raise ShipitError(f"{where}: not an OCI image layout (no oci-layout file)",
                           hint="create one with `skopeo copy ... oci:DIR` or `buildah push IMAGE oci:DIR`")
-    index = _read_json(layout_dir / "index.json", where)
-    desc = _pick(index.get("manifests", []), ref, platform, where)
-    while desc.get("mediaType") in (MT_INDEX, MT_DOCKER_LIST):  # nested index: pick by platform
-        nested = _read_json(layout_dir / blob_name(desc["digest"]), where)
-        desc = _pick(nested.get("manifests", []), None, platform or {"os": "linux", "architecture": "amd64"}, where)
-    manifest_path = layout_dir / blob_name(desc["digest"])
-    manifest = _read_json(manifest_path, where)
-    if manifest.get("mediaType", MT_MANIFEST) not in (MT_MANIFEST, MT_DOCKER_MANIFEST):
-        raise ShipitError(f"{where}: unsupported manifest type {manifest.get('mediaType')}")
-    config_path = layout_dir / blob_name(manifest["config"]["digest"])
-    if not config_path.is_file():
-        raise ShipitError(f"{where}: config blob {manifest['config']['digest']} is missing")
+    layout = OciLayout(layout_dir)
+    try:
+        desc = _pick(layout.read_json("index.json").get("manifests", []), ref, platform, where)
+        while desc.get("mediaType") in INDEX_MEDIA_TYPES:  # nested index: pick by platform
+            nested = layout.blob_json(desc["digest"])
+            desc = _pick(nested.get("manifests", []), None, platform or {"os": "linux", "architecture": "amd64"},
+                         where)
+        image = layout.image_at(desc["digest"])
+        config = layout.blob_bytes(image.config_digest)
+    except ShipitError as exc:
+        raise ShipitError(f"{where}: {exc.message.removeprefix(f'{layout_dir}: ')}", hint=exc.hint) from None
     layers = []
-    for layer in manifest.get("layers", []):
-        path = layout_dir / blob_name(layer["digest"])
+    for layer in image.layers:
+        path = layout_dir / layout.blob_name(layer.digest)
         if not path.is_file():
-            raise ShipitError(f"{where}: layer blob {layer['digest']} is missing")
-        mt = {MT_DOCKER_LAYER: MT_LAYER_GZIP}.get(layer["mediaType"], layer["mediaType"])
-        layers.append(Blob({"mediaType": mt, "digest": layer["digest"], "size": layer["size"]}, path=path))
-    return Image(config=config_path.read_bytes(), layers=layers)
+            raise ShipitError(f"{where}: layer blob {layer.digest} is missing")
+        mt = {MT_DOCKER_LAYER: MT_LAYER_GZIP}.get(layer.media_type, layer.media_type)
+        layers.append(Blob({"mediaType": mt, "digest": layer.digest, "size": layer.size}, path=path))
+    return Image(config=config, layers=layers)
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise ShipitError(f"{what}: {path.name} is missing") from None
+    except json.JSONDecodeError as exc:
+        raise ShipitError(f"{what}: {path.name} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
 
 
 def is_docker_archive(directory: Path) -> bool:
@@ -194,12 +376,8 @@ def load_docker_archive(directory: Path, compress, *, where: str) -> Image:
 def _tarinfo(name: str, mtime: int, *, size: int = 0, directory: bool = False) -> tarfile.TarInfo:
     info = tarfile.TarInfo(name)
     info.type = tarfile.DIRTYPE if directory else tarfile.REGTYPE
-    info.mode = 0o755 if directory else 0o644
-    info.mtime = mtime
     info.size = size
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    return info
+    return normalized(info, mtime)
 
 
 def manifest_for(image: Image, annotations: dict[str, str]) -> bytes:
@@ -259,8 +437,6 @@ def write_image_archive(out: Path, image: Image, *, annotations: dict[str, str],
 
 def write_layout_dir(out: Path, image: Image, *, annotations: dict[str, str], ref_name: str) -> str:
     """Write ``image`` as an OCI image layout directory (e.g. a cached base); returns the manifest digest."""
-    import shutil
-
     manifest = manifest_for(image, annotations)
     digest = sha256_digest(manifest)
     index = {"schemaVersion": 2, "mediaType": MT_INDEX, "manifests": [
@@ -281,65 +457,92 @@ def write_layout_dir(out: Path, image: Image, *, annotations: dict[str, str], re
 # --- verifying -------------------------------------------------------------------------------------
 
 
-def _member_digest(tar: tarfile.TarFile, member: tarfile.TarInfo) -> str:
-    h = hashlib.sha256()
-    fh = tar.extractfile(member)
-    while chunk := fh.read(CHUNK):
-        h.update(chunk)
-    return "sha256:" + h.hexdigest()
+class ArchiveProblem(ShipitError):
+    """An image archive that is not what it claims; ``reason`` says what, without the path."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}", hint="never edit a cut release; cut a new one")
+        self.reason = reason
 
 
-def verify_layout_archive(path: Path, *, check_diff_ids: bool = False) -> str:
-    """Recompute every digest of the single image in an ``.oci.tar`` and return its manifest digest.
+def check_archive(path: Path, *, expect: str | None = None, check_diff_ids: bool = False) -> str:
+    """Recompute every digest of an ``.oci.tar`` and return the digest of its image manifest.
 
-    Checks: each referenced blob exists, has the size its descriptor gives and hashes to its name; the
-    config's ``rootfs.diff_ids`` count matches the layers (and, with ``check_diff_ids``, each gzip layer
-    decompresses to its diff_id). Raises :class:`ShipitError` on the first mismatch.
+    Every blob is read once and must hash to its name; the manifest (``expect``, or the only one the
+    index lists) must be referenced by index.json, and its config and layers must be present with the
+    sizes their descriptors give; the config's ``rootfs.diff_ids`` must match the layers in number (and,
+    with ``check_diff_ids``, each gzip layer must decompress to its diff_id). Raises
+    :class:`ArchiveProblem` with the first problem found.
     """
-    where = str(path)
+    path = Path(path)
     try:
-        tar = tarfile.open(path)
-    except (OSError, tarfile.TarError) as exc:
-        raise ShipitError(f"{where}: not a readable tar: {exc}") from None
-    with tar:
-        members = {m.name.lstrip("./"): m for m in tar.getmembers() if m.isfile()}
-
-        def read(name: str) -> bytes:
-            if name not in members:
-                raise ShipitError(f"{where}: {name} is missing from the image archive")
-            return tar.extractfile(members[name]).read()
-
-        def check(desc: dict, what: str) -> None:
-            name = blob_name(desc["digest"])
-            if name not in members:
-                raise ShipitError(f"{where}: {what} blob {desc['digest']} is missing")
-            if members[name].size != desc["size"]:
-                raise ShipitError(f"{where}: {what} blob {desc['digest']} has size {members[name].size}, "
-                                  f"descriptor says {desc['size']}")
-            actual = _member_digest(tar, members[name])
-            if actual != desc["digest"]:
-                raise ShipitError(f"{where}: {what} blob {desc['digest']} hashes to {actual}: the archive was modified")
-
-        index = json.loads(read("index.json"))
-        manifests = index.get("manifests", [])
-        if len({m["digest"] for m in manifests}) != 1:
-            raise ShipitError(f"{where}: expected exactly one image in index.json, found {len(manifests)}")
-        desc = manifests[0]
-        check(desc, "manifest")
-        manifest = json.loads(read(blob_name(desc["digest"])))
-        check(manifest["config"], "config")
-        config = json.loads(read(blob_name(manifest["config"]["digest"])))
-        diff_ids = config.get("rootfs", {}).get("diff_ids", [])
-        if len(diff_ids) != len(manifest.get("layers", [])):
-            raise ShipitError(f"{where}: config lists {len(diff_ids)} diff_ids for {len(manifest['layers'])} layers")
-        for i, layer in enumerate(manifest.get("layers", [])):
-            check(layer, f"layer {i}")
-            if check_diff_ids:
+        layout = OciLayout(path)
+    except ShipitError as exc:
+        raise ArchiveProblem(path, exc.message.removeprefix(f"{path}: ")) from None
+    with layout:
+        names = layout.names()
+        if "index.json" not in names:
+            raise ArchiveProblem(path, "no index.json (not an OCI image layout)")
+        try:
+            for name in names:
+                if not name.startswith("blobs/sha256/"):
+                    continue
                 h = hashlib.sha256()
-                fh = tar.extractfile(members[blob_name(layer["digest"])])
-                stream = gzip.GzipFile(fileobj=fh) if layer["mediaType"].endswith("+gzip") else fh
-                while chunk := stream.read(CHUNK):
-                    h.update(chunk)
+                with layout.open(name) as fh:
+                    while chunk := fh.read(CHUNK):
+                        h.update(chunk)
+                if h.hexdigest() != name.rsplit("/", 1)[1]:
+                    raise ArchiveProblem(path, f"blob {name} is corrupt: it hashes to sha256:{h.hexdigest()[:16]}…; "
+                                               "the archive was modified")
+            digests = [d["digest"] for d in layout.manifests()]
+        except (OSError, tarfile.TarError, zlib.error) as exc:
+            raise ArchiveProblem(path, f"not a readable tar archive ({exc})") from None
+        except ArchiveProblem:
+            raise
+        except ShipitError as exc:
+            raise ArchiveProblem(path, exc.message.removeprefix(f"{path}: ")) from None
+        if expect is not None:
+            if expect not in digests:
+                raise ArchiveProblem(path, f"index.json does not reference the recorded manifest {expect[:23]}…")
+            digest = expect
+        elif len(set(digests)) != 1:
+            raise ArchiveProblem(path, f"expected exactly one image in index.json, found {len(set(digests))}")
+        else:
+            digest = digests[0]
+        if layout.size(layout.blob_name(digest)) is None:
+            raise ArchiveProblem(path, f"manifest blob {layout.blob_name(digest)} is missing")
+        try:
+            image = layout.image_at(digest)
+        except ShipitError as exc:
+            raise ArchiveProblem(path, exc.message.removeprefix(f"{path}: ")) from None
+        descriptors = [(image.config_digest, None, "config")] + [
+            (layer.digest, layer.size, f"layer {i}") for i, layer in enumerate(image.layers)]
+        for blob_digest, size, what in descriptors:
+            name = layout.blob_name(blob_digest)
+            actual = layout.size(name)
+            if actual is None:
+                raise ArchiveProblem(path, f"{what} blob {name} referenced by the manifest is missing")
+            if size is not None and actual != size:
+                raise ArchiveProblem(path, f"{what} blob {name} has size {actual}, the manifest says {size}")
+        diff_ids = image.config.get("rootfs", {}).get("diff_ids", [])
+        if len(diff_ids) != len(image.layers):
+            raise ArchiveProblem(path, f"config lists {len(diff_ids)} diff_ids for {len(image.layers)} layers")
+        if check_diff_ids:
+            for i, layer in enumerate(image.layers):
+                h = hashlib.sha256()
+                with layout.open_layer(layer) as fh:
+                    stream = gzip.GzipFile(fileobj=fh) if layer.media_type in GZIP_LAYERS else fh
+                    while chunk := stream.read(CHUNK):
+                        h.update(chunk)
                 if "sha256:" + h.hexdigest() != diff_ids[i]:
-                    raise ShipitError(f"{where}: layer {i} does not decompress to its diff_id {diff_ids[i]}")
-        return desc["digest"]
+                    raise ArchiveProblem(path, f"layer {i} does not decompress to its diff_id {diff_ids[i]}")
+    return digest
+
+
+def archive_problem(path: Path, recorded_digest: str) -> str | None:
+    """None if the archive is intact and holds the image ``recorded_digest``; else why not (for reports)."""
+    try:
+        check_archive(path, expect=recorded_digest)
+    except ArchiveProblem as exc:
+        return exc.reason
+    return None

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
-from shipit.errors import ShipitError
-from shipit.files import sha256_file, write_bytes
+from shipit.core.errors import ShipitError
+from shipit.core.files import normalized, sha256_file, write_bytes
+from shipit.core.tools import Tool
 from shipit.images.config import ImageConfig, LayerConfig
 from shipit.images.interface import Builder, BuildRequest
 from shipit.images.layout import (
@@ -39,7 +40,6 @@ from shipit.images.layout import (
     load_docker_archive,
     load_layout,
 )
-from shipit.tools import Tool
 
 CHUNK = 1 << 20
 GZIP_LEVEL = 6
@@ -131,23 +131,19 @@ def layer_entries(layer: LayerConfig, project_dir: Path) -> list[Entry]:
 
 def _tarinfo(entry: Entry, mtime: int) -> tarfile.TarInfo:
     info = tarfile.TarInfo(entry.name)
-    info.mtime = mtime
-    info.uid, info.gid = entry.uid, entry.gid
-    info.uname = info.gname = ""
-    info.mode = entry.mode
     if entry.source is None:
         info.type = tarfile.DIRTYPE
-        return info
-    st = entry.source.lstat()
-    if stat.S_ISDIR(st.st_mode):
-        info.type = tarfile.DIRTYPE
-    elif stat.S_ISLNK(st.st_mode):
-        info.type = tarfile.SYMTYPE
-        info.linkname = os.readlink(entry.source)
     else:
-        info.type = tarfile.REGTYPE
-        info.size = st.st_size
-    return info
+        st = entry.source.lstat()
+        if stat.S_ISDIR(st.st_mode):
+            info.type = tarfile.DIRTYPE
+        elif stat.S_ISLNK(st.st_mode):
+            info.type = tarfile.SYMTYPE
+            info.linkname = os.readlink(entry.source)
+        else:
+            info.type = tarfile.REGTYPE
+            info.size = st.st_size
+    return normalized(info, mtime, mode=entry.mode, uid=entry.uid, gid=entry.gid)
 
 
 class _Sink:

@@ -26,14 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shipit.errors import ShipitError
-from shipit.files import sha256_file
+from shipit.core.errors import ShipitError
+from shipit.core.files import sha256_file
 from shipit.images.layout import (
     MT_DOCKER_LIST,
     MT_DOCKER_MANIFEST,
     MT_INDEX,
     MT_MANIFEST,
-    verify_layout_archive,
+    check_archive,
 )
 
 USER_ENV, PASSWORD_ENV = "SHIPIT_REGISTRY_USERNAME", "SHIPIT_REGISTRY_PASSWORD"
@@ -246,7 +246,7 @@ def targets_of(artifacts: list[dict[str, Any]], root: Path, only: list[str] | No
         if art.get("sha256") and sha256_file(path) != art["sha256"]:
             raise ShipitError(f"{path}: sha256 differs from manifest.json: the archive was modified",
                               hint="never edit a cut release; cut a new one")
-        digest = verify_layout_archive(path)
+        digest = check_archive(path)
         if digest != extra.get("manifest_digest"):
             raise ShipitError(f"{path}: manifest digest {digest} differs from the recorded "
                               f"{extra.get('manifest_digest')}")

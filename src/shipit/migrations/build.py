@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shipit.errors import ShipitError
-from shipit.files import deterministic_tar_gz, write_json, write_text
+from shipit.core.errors import ShipitError
+from shipit.core.files import deterministic_tar_gz, write_json, write_text
+from shipit.core.templating import render
 from shipit.migrations import offline, sqlcheck, verify
-from shipit.migrations.config import MigrationsConfig, SeedScript
+from shipit.migrations.config import VERIFY_URL_ENV, MigrationsConfig, SeedScript
 from shipit.migrations.scripts import (
     BASE,
     Finding,
@@ -27,10 +28,8 @@ from shipit.migrations.scripts import (
     reversibility_findings,
     revision_range,
 )
-from shipit.templating import render
 
 PLAN_SCHEMA_VERSION = 1
-VERIFY_URL_ENV = "SHIPIT_VERIFY_DATABASE_URL"
 
 
 def estimate(seconds: float | None) -> str:

@@ -6,18 +6,17 @@ import json
 import os
 import shutil
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from shipit.errors import ConfigError, ShipitError
+from shipit.core.errors import ConfigError
+from shipit.core.options import config_option, out_console
 
-out_console = Console()
-err_console = Console(stderr=True)
+# What the commands run (Alembic, SQLAlchemy, the whole shipit.yaml model, the release context) is imported
+# inside each command: `shipit --help` imports this module, and should not pay for them.
 
-config_option = click.option("--config", "-c", "config", type=click.Path(path_type=Path), default="shipit.yaml",
-                             show_default=True, help="Path to shipit.yaml.")
 from_option = click.option("--from", "from_rev", metavar="REV",
                            help="Start after this revision (default: the head recorded by the newest release in "
                                 "--releases, else base).")
@@ -38,15 +37,13 @@ def _load(config: Path):
 
 
 def _previous_manifest(releases: Path, version: str | None):
-    from shipit.context import Version, previous_release
+    from shipit.core.context import Version, previous_release
 
     return previous_release(releases.resolve(), Version.parse(version) if version else Version("999999.0.0"))
 
 
 def _source_date(cfg) -> tuple[int, str]:
-    from datetime import datetime, timezone
-
-    from shipit.context import git_info, source_date_epoch
+    from shipit.core.context import git_info, source_date_epoch
 
     epoch = source_date_epoch(git_info(cfg.project_dir), cfg.path)
     return epoch, datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -128,7 +125,7 @@ def verify_cmd(config, from_rev, releases, database_url, as_json) -> None:
 @click.option("--no-verify", is_flag=True, help="Skip the live round trip (ROLLBACK.md then says so).")
 def bundle_cmd(config, from_rev, releases, database_url, version, output, no_verify) -> None:
     """Write SQL, plan.json, ROLLBACK.md and migrations-VERSION.tar.gz into OUTPUT."""
-    from shipit.context import Version
+    from shipit.core.context import Version
     from shipit.migrations.build import produce
 
     cfg = _load(config)
@@ -152,4 +149,4 @@ def bundle_cmd(config, from_rev, releases, database_url, version, output, no_ver
     out_console.print(f"[green]wrote[/] {output / outputs.bundle.name}")
 
 
-__all__ = ["migrations", "ShipitError"]
+COMMANDS = [migrations]

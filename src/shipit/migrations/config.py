@@ -6,9 +6,13 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from shipit.configmodel import Model
+from shipit.core.config import Model
 
 Dialect = Literal["postgresql", "sqlite", "mysql"]
+
+
+#: A server to verify migrations on, when --database-url is not given (a scratch database is made there).
+VERIFY_URL_ENV = "SHIPIT_VERIFY_DATABASE_URL"
 
 
 class SeedScript(Model):
@@ -46,3 +50,7 @@ class MigrationsConfig(Model):
 
     def seed_scripts(self) -> list[SeedScript]:
         return [s if isinstance(s, SeedScript) else SeedScript(path=s) for s in self.seeds]
+
+
+#: The shipit.yaml sections this capability owns (assembled by shipit.config).
+SECTIONS = {"migrations": (MigrationsConfig | None, Field(None, description="Alembic migrations: SQL, round trip, rollback."))}

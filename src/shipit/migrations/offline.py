@@ -12,7 +12,7 @@ import warnings
 
 from alembic import command
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
 from shipit.migrations.scripts import BASE, Project
 
 DIALECT_URLS = {"postgresql": "postgresql://", "sqlite": "sqlite://", "mysql": "mysql://"}

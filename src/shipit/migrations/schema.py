@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import create_engine, inspect, pool
+from sqlalchemy import create_engine, inspect, pool, text
 
 VERSION_TABLE = "alembic_version"
 
@@ -85,8 +85,6 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 
 def version(url: str, version_table: str = VERSION_TABLE) -> list[str]:
     """The revision(s) recorded in the database's version table (empty when it has none)."""
-    from sqlalchemy import text
-
     engine = create_engine(url, poolclass=pool.NullPool)
     try:
         with engine.connect() as conn:

@@ -24,7 +24,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
-from shipit.errors import ConfigError, ShipitError
+from shipit.core.errors import ConfigError, ShipitError
 from shipit.migrations.config import MigrationsConfig
 
 BASE = "base"

@@ -32,7 +32,7 @@ from alembic import command
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import make_url
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
 from shipit.migrations import schema
 from shipit.migrations.config import SeedScript
 from shipit.migrations.scripts import BASE, Finding, Project, Revision

@@ -6,12 +6,12 @@ import tempfile
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from shipit.errors import ConfigError, ShipitError
+from shipit.core.errors import ConfigError, ShipitError
+from shipit.core.options import config_option, out_console
 
-out_console = Console()
+# The generators (grafana SDK, Jinja) and the whole shipit.yaml model are imported inside each command:
+# `shipit --help` imports this module, and should not pay for them.
 
 
 def _service(config: Path):
@@ -30,8 +30,7 @@ def ops() -> None:
 
 
 @ops.command("generate")
-@click.option("--config", "-c", "config", type=click.Path(path_type=Path), default="shipit.yaml", show_default=True,
-              help="Path to shipit.yaml.")
+@config_option
 @click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), default="build/ops",
               show_default=True, help="Directory to write alerts/, alertmanager/, dashboards/ and runbooks/ into.")
 def generate_cmd(config: Path, output: Path) -> None:
@@ -45,8 +44,7 @@ def generate_cmd(config: Path, output: Path) -> None:
 
 
 @ops.command("test")
-@click.option("--config", "-c", "config", type=click.Path(path_type=Path), default="shipit.yaml", show_default=True,
-              help="Path to shipit.yaml.")
+@config_option
 @click.option("--dir", "ops_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Check already generated files in DIR instead of generating them afresh.")
 def test_cmd(config: Path, ops_dir: Path | None) -> None:
@@ -59,6 +57,8 @@ def test_cmd(config: Path, ops_dir: Path | None) -> None:
         if ops_dir is None:
             generate(cfg.service, target, cfg.project_dir)
         results = run_checks(cfg.service, target)
+    from rich.table import Table
+
     table = Table(title="shipit ops test")
     table.add_column("check")
     table.add_column("status")
@@ -70,3 +70,6 @@ def test_cmd(config: Path, ops_dir: Path | None) -> None:
     out_console.print(table)
     if any(r.status == "failed" for r in results):
         raise ShipitError("some ops checks failed", hint="see the output above")
+
+
+COMMANDS = [ops]

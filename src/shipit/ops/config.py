@@ -15,7 +15,7 @@ from enum import StrEnum
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from shipit.configmodel import Model
+from shipit.core.config import Model
 
 DURATION_RE = re.compile(r"^(\d+)(s|m|h|d|w)$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -449,3 +449,6 @@ class ServiceConfig(Model):
             raise ValidationError.from_exception_data("service", errors)
         return self
 
+
+#: The shipit.yaml sections this capability owns (assembled by shipit.config).
+SECTIONS = {"service": (ServiceConfig | None, Field(None, description="What operations needs: SLOs, alerts, runbooks (ops stage)."))}

@@ -2,7 +2,8 @@
 
 Rows: RED (rate, errors, duration percentiles), one row per SLO (SLI, error budget remaining, burn
 rates), saturation (CPU and memory against limits, instances, restarts) and dependencies. Every query
-reads only the service's declared metrics and the recording rules of the rules file.
+reads only the service's declared metrics and the recording rules of the rules file, and every
+expression comes from the rule builders of :mod:`shipit.ops.rules` (one PromQL source).
 """
 
 from __future__ import annotations
@@ -10,9 +11,29 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shipit.errors import ShipitError
-from shipit.ops.config import MetricType, SLOKind, cpu_cores, duration_seconds, memory_bytes
-from shipit.ops.rules import RuleSet, num, quantile_record, selector, sli_record
+from shipit.core.errors import ShipitError
+from shipit.ops.config import (
+    MetricType,
+    SLOKind,
+    cpu_cores,
+    duration_seconds,
+    memory_bytes,
+)
+from shipit.ops.rules import (
+    RuleSet,
+    cpu_usage,
+    dependency_health,
+    error_ratio,
+    job_matcher,
+    memory_usage,
+    num,
+    quantile_record,
+    request_rate,
+    restarts,
+    selector,
+    sli_record,
+    targets_up,
+)
 
 RATE = "$__rate_interval"
 DS_VAR = "datasource"
@@ -20,7 +41,12 @@ DS_VAR = "datasource"
 
 def _sdk():
     try:
-        from grafana_foundation_sdk.builders import dashboard, prometheus, stat, timeseries
+        from grafana_foundation_sdk.builders import (
+            dashboard,
+            prometheus,
+            stat,
+            timeseries,
+        )
         from grafana_foundation_sdk.cog.encoder import JSONEncoder
         from grafana_foundation_sdk.models import dashboard as dm
     except ImportError:  # pragma: no cover - depends on the environment
@@ -64,7 +90,7 @@ class Layout:
 def queries(rs: RuleSet) -> list[tuple[str, str, list[tuple[str, str]], str, str]]:
     """(row, title, [(expr, legend)], unit, kind) for every panel, in order."""
     svc = rs.service
-    job = f'job="{svc.job_name}"'
+    job = job_matcher(svc)
     out: list[tuple[str, str, list[tuple[str, str]], str, str]] = []
     avail = next((s for s in svc.slos if s.kind is SLOKind.availability), None)
     latency = next((s for s in svc.slos if s.kind is SLOKind.latency), None)
@@ -74,11 +100,11 @@ def queries(rs: RuleSet) -> list[tuple[str, str, list[tuple[str, str]], str, str
 
     if counter:
         out.append(("Requests (RED)", "Request rate by route",
-                    [(f"sum by (route) (rate({counter}{selector(job)}[{RATE}]))", "{{route}}")], "reqps", "timeseries"))
+                    [(request_rate(svc, counter, RATE), "{{route}}")], "reqps", "timeseries"))
         if avail:
             out.append(("Requests (RED)", "Error ratio",
-                        [(f"(sum(rate({counter}{selector(job, avail.errors)}[{RATE}])) or vector(0))\n/\n"
-                          f"sum(rate({counter}{selector(job)}[{RATE}]))", "errors")], "percentunit", "timeseries"))
+                        [(error_ratio(counter, selector(job, avail.errors), selector(job), RATE), "errors")],
+                        "percentunit", "timeseries"))
     if histogram:
         if latency:
             targets = [(f'{quantile_record(histogram, q)}{{service="{svc.name}"}}', f"p{int(q * 100)}")
@@ -101,17 +127,16 @@ def queries(rs: RuleSet) -> list[tuple[str, str, list[tuple[str, str]], str, str
 
     res = svc.resources
     out.append(("Saturation", f"CPU / limit ({res.cpu_limit} CPU)",
-                [(f"sum by (instance) (rate({res.cpu_metric}{selector(job)}[{RATE}])) / {num(cpu_cores(res.cpu_limit))}",
-                  "{{instance}}")], "percentunit", "timeseries"))
+                [(f"{cpu_usage(svc, RATE)} / {num(cpu_cores(res.cpu_limit))}", "{{instance}}")],
+                "percentunit", "timeseries"))
     out.append(("Saturation", f"Memory / limit ({res.memory_limit})",
-                [(f"max by (instance) ({res.memory_metric}{selector(job)}) / {memory_bytes(res.memory_limit)}",
-                  "{{instance}}")], "percentunit", "timeseries"))
-    out.append(("Saturation", "Instances up", [(f"sum(up{selector(job)})", "up")], "none", "timeseries"))
-    out.append(("Saturation", "Restarts in the last hour",
-                [(f"changes(process_start_time_seconds{selector(job)}[1h])", "{{instance}}")], "none", "timeseries"))
+                [(f"{memory_usage(svc)} / {memory_bytes(res.memory_limit)}", "{{instance}}")], "percentunit",
+                "timeseries"))
+    out.append(("Saturation", "Instances up", [(f"sum({targets_up(svc)})", "up")], "none", "timeseries"))
+    out.append(("Saturation", "Restarts in the last hour", [(restarts(svc), "{{instance}}")], "none", "timeseries"))
     if svc.dependencies:
         out.append(("Dependencies", "Dependency health (1 = up)",
-                    [(f"max({d.health})", f"{d.name} ({d.kind})") for d in svc.dependencies], "none", "timeseries"))
+                    [(dependency_health(d), f"{d.name} ({d.kind})") for d in svc.dependencies], "none", "timeseries"))
     return out
 
 

@@ -7,9 +7,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from shipit.artifacts import Kind
-from shipit.errors import ShipitError
-from shipit.files import canonical_json, write_bytes
+from shipit.core.artifacts import Kind
+from shipit.core.errors import ShipitError
+from shipit.core.files import canonical_json, write_bytes
 from shipit.ops.config import ServiceConfig
 from shipit.ops.dashboard import build_dashboard
 from shipit.ops.routes import routes_document

@@ -69,9 +69,3 @@ def routes_document(svc: ServiceConfig) -> dict[str, Any]:
         }],
         "receivers": receivers,
     }
-
-
-def _target_down(svc: ServiceConfig) -> str:
-    from shipit.ops.rules import pascal
-
-    return f"{pascal(svc.name)}TargetDown"

@@ -129,15 +129,22 @@ def windows_for(svc: ServiceConfig) -> list[str]:
     return sorted(wins, key=duration_seconds)
 
 
+def error_ratio(metric: str, bad: str, total: str, window: str) -> str:
+    """The share of requests matching ``bad`` among those matching ``total`` over ``window``."""
+    # `or vector(0)`: with no failed request at all the error series does not exist yet, and the
+    # ratio must read 0 (perfect), not "no data".
+    return (f"(sum(rate({metric}{bad}[{window}])) or vector(0))\n/\n"
+            f"sum(rate({metric}{total}[{window}]))")
+
+
+def request_rate(svc: ServiceConfig, metric: str, window: str, by: str = "route") -> str:
+    return f"sum by ({by}) (rate({metric}{selector(job_matcher(svc))}[{window}]))"
+
+
 def sli_expr(svc: ServiceConfig, slo: SLO, window: str) -> str:
     job = job_matcher(svc)
     if slo.kind is SLOKind.availability:
-        bad = selector(job, slo.selector, slo.errors)
-        total = selector(job, slo.selector)
-        # `or vector(0)`: with no failed request at all the error series does not exist yet, and the
-        # SLI must read 0 (perfect), not "no data".
-        return (f"(sum(rate({slo.metric}{bad}[{window}])) or vector(0))\n/\n"
-                f"sum(rate({slo.metric}{total}[{window}]))")
+        return error_ratio(slo.metric, selector(job, slo.selector, slo.errors), selector(job, slo.selector), window)
     good = selector(job, slo.selector, le_matcher(slo.threshold))
     total = selector(job, slo.selector)
     return (f"1 - (\n  sum(rate({slo.metric}_bucket{good}[{window}]))\n  /\n"
@@ -271,49 +278,86 @@ def latency_alert(svc: ServiceConfig, slo: SLO) -> Alert:
     )
 
 
-def saturation_alerts(svc: ServiceConfig) -> list[Alert]:
+def cpu_usage(svc: ServiceConfig, window: str) -> str:
+    """CPU seconds per second of each instance (the numerator of CPU saturation)."""
+    return f"sum by (instance) (rate({svc.resources.cpu_metric}{selector(job_matcher(svc))}[{window}]))"
+
+
+def memory_usage(svc: ServiceConfig) -> str:
+    """Resident memory of each instance (the numerator of memory saturation)."""
+    return f"max by (instance) ({svc.resources.memory_metric}{selector(job_matcher(svc))})"
+
+
+def targets_up(svc: ServiceConfig) -> str:
+    return f"up{selector(job_matcher(svc))}"
+
+
+def restarts(svc: ServiceConfig) -> str:
+    """Process restarts of each instance over the last hour."""
+    return f"changes(process_start_time_seconds{selector(job_matcher(svc))}[1h])"
+
+
+def dependency_health(dep: Dependency) -> str:
+    return f"max({dep.health})"
+
+
+@dataclass(frozen=True)
+class _Saturation:
+    """One saturation alert: a resource's use per instance against its limit."""
+
+    title: str  # in the alert's name: CPU, Memory
+    resource: str  # in sentences: CPU, memory
+    usage: str  # PromQL of the use per instance
+    limit: str  # the limit in the usage's unit, as PromQL
+    limit_text: str  # the limit as shipit.yaml gives it
+    unit: str  # after limit_text in the description
+    consequence: str  # what happens near the limit (follows the limit in the description)
+    impact: str
+    mitigation: tuple[str, ...]
+    test: dict[str, Any]
+
+
+def _saturations(svc: ServiceConfig) -> list[_Saturation]:
     res = svc.resources
-    job = selector(job_matcher(svc))
-    thr = num(res.saturation_threshold)
-    cores = cpu_cores(res.cpu_limit)
-    mem = memory_bytes(res.memory_limit)
+    cores, mem = cpu_cores(res.cpu_limit), memory_bytes(res.memory_limit)
     pct = f"{res.saturation_threshold:.0%}"
     return [
-        Alert(
-            name=f"{pascal(svc.name)}CPUSaturation",
-            expr=f"sum by (instance) (rate({res.cpu_metric}{job}[5m])) / {num(cores)} > {thr}",
-            for_="10m",
-            severity="ticket",
-            summary=f"{svc.name}: CPU above {pct} of its limit",
-            description=(f"{{{{ $labels.instance }}}} uses {{{{ $value | humanizePercentage }}}} of its CPU limit "
-                         f"({res.cpu_limit} CPU) over 5m; above {pct} requests slow down as the CPU is throttled."),
-            meaning=f"An instance has used more than {pct} of its CPU limit ({res.cpu_limit}) for 10 minutes.",
-            impact="Throttling raises latency; if all instances are busy the service needs more replicas.",
-            checks=[f"sum by (instance) (rate({res.cpu_metric}{job}[5m]))"],
-            commands=["kubectl top pods -l app=" + svc.name],
-            mitigation=["Scale out (see the scaling runbook); the autoscaler may already be at max_replicas.",
-                        "If one instance is hot while others idle, look for a stuck request or a hot key."],
-            category="saturation",
-            test={"kind": "cpu", "metric": res.cpu_metric, "cores": cores, "threshold": res.saturation_threshold},
-        ),
-        Alert(
-            name=f"{pascal(svc.name)}MemorySaturation",
-            expr=f"max by (instance) ({res.memory_metric}{job}) / {mem} > {thr}",
-            for_="10m",
-            severity="ticket",
-            summary=f"{svc.name}: memory above {pct} of its limit",
-            description=(f"{{{{ $labels.instance }}}} uses {{{{ $value | humanizePercentage }}}} of its memory limit "
-                         f"({res.memory_limit}); at 100% it is killed (OOM)."),
-            meaning=f"An instance has used more than {pct} of its memory limit ({res.memory_limit}) for 10 minutes.",
-            impact="The instance will be OOM-killed and restarted; in-flight requests fail.",
-            checks=[f"max by (instance) ({res.memory_metric}{job})"],
-            commands=["kubectl top pods -l app=" + svc.name],
-            mitigation=["Restart the instance to buy time, then look for a leak (memory growing steadily since start).",
-                        "Raise the memory limit only with the owning team's agreement."],
-            category="saturation",
-            test={"kind": "memory", "metric": res.memory_metric, "bytes": mem, "threshold": res.saturation_threshold},
-        ),
+        _Saturation("CPU", "CPU", cpu_usage(svc, "5m"), num(cores), res.cpu_limit, " CPU",
+                    f" over 5m; above {pct} requests slow down as the CPU is throttled.",
+                    "Throttling raises latency; if all instances are busy the service needs more replicas.",
+                    ("Scale out (see the scaling runbook); the autoscaler may already be at max_replicas.",
+                     "If one instance is hot while others idle, look for a stuck request or a hot key."),
+                    {"kind": "cpu", "metric": res.cpu_metric, "cores": cores,
+                     "threshold": res.saturation_threshold}),
+        _Saturation("Memory", "memory", memory_usage(svc), str(mem), res.memory_limit, "",
+                    "; at 100% it is killed (OOM).",
+                    "The instance will be OOM-killed and restarted; in-flight requests fail.",
+                    ("Restart the instance to buy time, then look for a leak (memory growing steadily since start).",
+                     "Raise the memory limit only with the owning team's agreement."),
+                    {"kind": "memory", "metric": res.memory_metric, "bytes": mem,
+                     "threshold": res.saturation_threshold}),
     ]
+
+
+def saturation_alerts(svc: ServiceConfig) -> list[Alert]:
+    thr = num(svc.resources.saturation_threshold)
+    pct = f"{svc.resources.saturation_threshold:.0%}"
+    return [Alert(
+        name=f"{pascal(svc.name)}{s.title}Saturation",
+        expr=f"{s.usage} / {s.limit} > {thr}",
+        for_="10m",
+        severity="ticket",
+        summary=f"{svc.name}: {s.resource} above {pct} of its limit",
+        description=(f"{{{{ $labels.instance }}}} uses {{{{ $value | humanizePercentage }}}} of its {s.resource} "
+                     f"limit ({s.limit_text}{s.unit}){s.consequence}"),
+        meaning=f"An instance has used more than {pct} of its {s.resource} limit ({s.limit_text}) for 10 minutes.",
+        impact=s.impact,
+        checks=[s.usage],
+        commands=["kubectl top pods -l app=" + svc.name],
+        mitigation=list(s.mitigation),
+        category="saturation",
+        test=dict(s.test),
+    ) for s in _saturations(svc)]
 
 
 DEPENDENCY_COMMANDS = {
@@ -341,7 +385,7 @@ def dependency_command(dep: Dependency) -> str:
 def dependency_alert(svc: ServiceConfig, dep: Dependency) -> Alert:
     return Alert(
         name=f"{pascal(svc.name)}{pascal(dep.name)}Down",
-        expr=f"max({dep.health}) < 1",
+        expr=f"{dependency_health(dep)} < 1",
         for_=dep.for_,
         severity="page" if dep.critical else "ticket",
         labels={"dependency": dep.name},
@@ -366,10 +410,10 @@ def target_down_name(svc: ServiceConfig) -> str:
 
 
 def target_down_alert(svc: ServiceConfig) -> Alert:
-    job = selector(job_matcher(svc))
+    up = targets_up(svc)
     return Alert(
         name=target_down_name(svc),
-        expr=f"up{job} == 0",
+        expr=f"{up} == 0",
         for_="2m",
         severity="page",
         summary=f"{svc.name}: a target cannot be scraped",
@@ -377,7 +421,7 @@ def target_down_alert(svc: ServiceConfig) -> Alert:
                      "(up = {{ $value }}) for 2m: the instance is down or unreachable."),
         meaning="Prometheus could not scrape an instance of the service for 2 minutes.",
         impact="The instance is down or unreachable: its share of traffic fails, and its metrics are blind.",
-        checks=[f"up{job}", f"count(up{job} == 1)"],
+        checks=[up, f"count({up} == 1)"],
         commands=[f"kubectl get pods -l app={svc.name} -o wide", f"kubectl describe pod <pod of {svc.name}>"],
         mitigation=["Look at the instance's last logs and its exit reason; restart it if it hangs.",
                     "If all instances are down, follow the startup runbook."],
@@ -391,14 +435,14 @@ def restarts_alert(svc: ServiceConfig) -> Alert:
     n = svc.restarts_per_hour
     return Alert(
         name=f"{pascal(svc.name)}Restarting",
-        expr=f"max by (instance) (changes(process_start_time_seconds{job}[1h])) > {n}",
+        expr=f"max by (instance) ({restarts(svc)}) > {n}",
         severity="ticket",
         summary=f"{svc.name}: an instance restarts repeatedly",
         description=(f"{{{{ $labels.instance }}}} restarted {{{{ $value }}}} times in the last hour "
                      f"(more than {n})."),
         meaning=f"An instance restarted more than {n} times within an hour (crash loop or OOM kills).",
         impact="Requests in flight during each restart fail; capacity is reduced while it starts.",
-        checks=[f"changes(process_start_time_seconds{job}[1h])", f"{svc.resources.memory_metric}{job}"],
+        checks=[restarts(svc), f"{svc.resources.memory_metric}{job}"],
         commands=[f"kubectl get pods -l app={svc.name}", "kubectl logs --previous <pod>"],
         mitigation=["Read the previous instance's last log lines for the crash reason.",
                     "If it is OOM, see the memory saturation section; if it fails at start, see the startup runbook."],

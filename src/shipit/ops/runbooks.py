@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import frontmatter
 from jinja2 import TemplateError
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
+from shipit.core.templating import environment
 from shipit.ops.config import ServiceConfig
 from shipit.ops.rules import RuleSet, annotations, dashboard_url, dependency_command
-from shipit.templating import environment
 
 TOPICS = ["incidents", "startup", "shutdown", "scaling", "rollback", "backup-restore", "logging", "oncall"]
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*\{\s*#([A-Za-z0-9_-]+)[^}]*\}\s*$")
@@ -69,8 +70,6 @@ def load_fragments(project_dir: Path) -> list[Fragment]:
     base = project_dir / "runbooks"
     if not base.is_dir():
         return []
-    import frontmatter
-
     out = []
     for path in sorted(base.rglob("*.md")):
         rel = path.relative_to(project_dir)

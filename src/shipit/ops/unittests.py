@@ -13,7 +13,7 @@ import math
 import re
 from typing import Any
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
 from shipit.ops.config import SLO, ServiceConfig, SLOKind, duration_seconds
 from shipit.ops.rules import Alert, RuleSet, annotations, num
 

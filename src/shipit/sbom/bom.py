@@ -29,7 +29,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 from packageurl import PackageURL
 
 from shipit import __version__
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
 from shipit.sbom.catalog import Distro, Package
 
 PROP_LAYER = "shipit:sbom:layer_digest"

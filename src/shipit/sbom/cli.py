@@ -7,17 +7,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import click
-from rich.console import Console
+from rich.markup import escape
 
-from shipit.errors import ShipitError, UsageError
+from shipit.core.errors import ShipitError, UsageError
+from shipit.core.options import config_option
+from shipit.core.options import err_console as err
+from shipit.core.options import out_console as out
 
-err = Console(stderr=True)
-out = Console()
+# The cataloguers (cyclonedx) and the whole shipit.yaml model are imported inside the commands:
+# `shipit --help` imports this module, and should not pay for them.
 
 
 def _warn(msg: str) -> None:
-    from rich.markup import escape
-
     err.print("[yellow]warning:[/] " + escape(msg), highlight=False)
 
 
@@ -26,7 +27,7 @@ def _emit(data: bytes, output: Path | None) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        from shipit.files import write_bytes
+        from shipit.core.files import write_bytes
 
         write_bytes(output, data)
         err.print(f"[green]wrote[/] {output}")
@@ -38,8 +39,7 @@ def _emit(data: bytes, output: Path | None) -> None:
 @click.option("--release", "release_dir", type=click.Path(path_type=Path, file_okay=False),
               help="A finished release: re-derive its images' SBOMs into --output and compare.")
 @click.option("--source", "source", is_flag=True, help="The project's dependencies (per shipit.yaml's sbom.source).")
-@click.option("--config", "-c", "config", type=click.Path(path_type=Path), default="shipit.yaml", show_default=True,
-              help="shipit.yaml (for --source).")
+@config_option
 @click.option("--name", help="Image name for --image (default: the archive's file name).")
 @click.option("--version", "version", help="Version recorded for the subject (default: image label / project).")
 @click.option("--repository", default="", help="Repository URL for the image purl (--image).")
@@ -86,7 +86,7 @@ def sbom(ctx, image, release_dir, source, config, name, version, repository, man
                               hint="compare the files; the image or the cataloguer changed since the release")
     else:
         from shipit.config import load_config
-        from shipit.context import git_info, source_date_epoch
+        from shipit.core.context import git_info, source_date_epoch
         from shipit.sbom.source import source_sbom
 
         cfg = load_config(config)
@@ -114,3 +114,6 @@ def show(file, top, no_validate) -> None:
     render(summary, file, out, top=top)
     if summary.valid is False:
         raise ShipitError(f"{file}: not valid against the CycloneDX {summary.spec_version} schema")
+
+
+COMMANDS = [sbom]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shipit.configmodel import Model
+from shipit.core.config import Model
 
 
 class SbomConfig(Model):
@@ -19,3 +19,7 @@ class SbomConfig(Model):
     max_read_mb: int = Field(256, ge=1,
                              description="Cap on catalogue bytes (package databases, metadata) read per image.")
     max_layer_mb: int = Field(16384, ge=1, description="Cap on uncompressed layer bytes streamed per image.")
+
+
+#: The shipit.yaml sections this capability owns (assembled by shipit.config).
+SECTIONS = {"sbom": (SbomConfig, Field(default_factory=SbomConfig, description="SBOMs of images and source dependencies."))}

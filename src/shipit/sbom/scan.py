@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from shipit.images.layout import ImageRef, MiB, OciLayout
 from shipit.sbom.bom import image_bom, serialize
 from shipit.sbom.catalog import Distro, Package, catalog, distro, wanted
-from shipit.sbom.oci import ImageRef, MiB, OciLayout, replay_layers
+from shipit.sbom.replay import replay_layers
 
 
 @dataclass

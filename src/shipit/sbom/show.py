@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console, Group
 from rich.table import Table
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
 
 
 @dataclass

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import tomllib
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import tomllib
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import Component, ComponentType
 
-from shipit.errors import ConfigError, ShipitError
+from shipit.core.errors import ConfigError, ShipitError
 from shipit.sbom.bom import serial_for, serialize, shipit_tool
 
 AUTO_ORDER = ("poetry.lock", "Pipfile.lock", "uv.lock", "requirements.lock", "requirements.txt", "pyproject.toml")

@@ -1,14 +1,15 @@
-"""The logic of the ``sbom`` stage: one SBOM per image artifact, plus the source SBOM."""
+"""The ``sbom`` stage: one CycloneDX SBOM per image artifact (catalogued from the image's own layers),
+plus the source SBOM of the project's Python dependencies."""
 
 from __future__ import annotations
 
 from rich.markup import escape
 
-from shipit.artifacts import Kind
-from shipit.errors import ShipitError
-from shipit.files import write_bytes
-from shipit.sbom.scan import scan_image
-from shipit.sbom.source import find_input, source_sbom
+from shipit.core.artifacts import Kind
+from shipit.core.context import ReleaseContext, ReleasePlan
+from shipit.core.errors import ShipitError
+from shipit.core.files import write_bytes
+from shipit.core.runner import Stage
 
 SOURCE_PATH = "sbom/source.cdx.json"
 
@@ -17,24 +18,43 @@ def sbom_path(image_name: str) -> str:
     return f"sbom/{image_name.replace('/', '-')}.cdx.json"
 
 
-def skip_reason(ctx) -> str | None:
-    cfg = ctx.config.sbom
-    if not cfg.enabled:
-        return "sbom.enabled is false in shipit.yaml"
-    has_images = bool(ctx.artifacts.filter(Kind.IMAGE)) or bool(getattr(ctx.config, "images", None))
-    if has_images:
+class SbomStage(Stage):
+    name = "sbom"
+    description = "catalogue each image's layers and the project's dependencies into CycloneDX SBOMs"
+
+    def skip(self, plan: ReleasePlan) -> str | None:
+        cfg = plan.config.sbom
+        if not cfg.enabled:
+            return "sbom.enabled is false in shipit.yaml"
+        # during a release, an image an earlier stage registered counts too (`shipit check` sees only the plan)
+        if plan.config.images or (isinstance(plan, ReleaseContext) and plan.artifacts.filter(Kind.IMAGE)):
+            return None
+        from shipit.sbom.source import (
+            find_input,  # cyclonedx: seconds to import; `shipit check` loads every stage
+        )
+
+        try:
+            source = find_input(plan.project_dir, cfg.source)
+        except ShipitError:
+            return None  # let run() report the configuration error
+        if source is None:
+            return "no images and no Python dependency file (pyproject.toml, requirements.txt, a lock file)"
         return None
-    try:
-        source = find_input(ctx.project_dir, cfg.source)
-    except ShipitError:
-        return None  # let run() report the configuration error
-    if source is None:
-        return "no images and no Python dependency file (pyproject.toml, requirements.txt, a lock file)"
-    return None
+
+    def notes(self, plan: ReleasePlan) -> list[str]:
+        return ["reads OCI layers in-process (no external tool); validates with cyclonedx-python-lib"]
+
+    def run(self, ctx: ReleaseContext) -> None:
+        run_sbom(ctx)
 
 
-def run_sbom(ctx) -> list[str]:
+def run_sbom(ctx: ReleaseContext) -> list[str]:
     """Write and register every SBOM; returns the written paths (relative to the release)."""
+    from shipit.sbom.scan import (
+        scan_image,  # cyclonedx: seconds to import; `shipit check` loads every stage
+    )
+    from shipit.sbom.source import source_sbom
+
     cfg = ctx.config.sbom
     written = []
     for image in ctx.artifacts.filter(Kind.IMAGE):
@@ -68,3 +88,6 @@ def run_sbom(ctx) -> list[str]:
                           input=input_rel, components=src.components)
         written.append(SOURCE_PATH)
     return written
+
+
+STAGES = [SbomStage]

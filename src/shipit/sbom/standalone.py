@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from shipit.artifacts import Kind, load_manifest
-from shipit.errors import ShipitError, UsageError
-from shipit.files import write_bytes
-from shipit.sbom.oci import OciLayout
+from shipit.core.artifacts import Kind, load_manifest
+from shipit.core.errors import ShipitError, UsageError
+from shipit.core.files import write_bytes
+from shipit.images.layout import OciLayout
 from shipit.sbom.scan import ImageSbom, scan_image
 from shipit.sbom.stage import sbom_path
 

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
 
 BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
 KNOWN_MEDIA_TYPES = {

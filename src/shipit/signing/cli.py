@@ -1,4 +1,5 @@
-"""``shipit keygen``, ``shipit verify`` and ``shipit verify-blob`` (thin Click layer)."""
+"""``shipit keygen`` and ``shipit verify-blob`` (thin Click layer); ``shipit verify`` runs every capability's
+checks (:mod:`shipit.commands.verify`) with this module's trust options."""
 
 from __future__ import annotations
 
@@ -6,13 +7,12 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from shipit.errors import ShipitError, UsageError
+from shipit.core.errors import ShipitError, UsageError
+from shipit.core.options import out_console
 
-out_console = Console()
-err_console = Console(stderr=True)
+# The signing modules (cryptography, sigstore) are imported inside each command: `shipit --help` imports
+# this module, and should not pay for them.
 
 
 @click.command()
@@ -49,44 +49,13 @@ def with_identity(f):
     return f
 
 
-def _trust(key, cert_identity, cert_oidc_issuer, trust_config):
-    from shipit.verify import Trust
+def trust_from_options(key, cert_identity, cert_oidc_issuer, trust_config):
+    """The :class:`shipit.signing.trust.Trust` the identity options describe."""
+    from shipit.signing.trust import Trust
 
     if bool(cert_identity) != bool(cert_oidc_issuer):
         raise UsageError("keyless verification needs both --cert-identity and --cert-oidc-issuer")
     return Trust.from_options(key, cert_identity, cert_oidc_issuer, trust_config)
-
-
-@click.command()
-@click.argument("release_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
-@with_identity
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
-def verify(release_dir: Path, key, cert_identity, cert_oidc_issuer, trust_config, as_json: bool) -> None:
-    """Verify a release offline: files, SHA256SUMS, signatures, provenance, images, SBOMs.
-
-    Exits 0 only if every check passes.
-    """
-    from shipit.verify import verify_release
-
-    report = verify_release(release_dir, _trust(key, cert_identity, cert_oidc_issuer, trust_config))
-    if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2))
-    else:
-        table = Table(title=f"shipit verify — {release_dir}")
-        table.add_column("", width=1)
-        table.add_column("check")
-        table.add_column("subject", overflow="fold")
-        table.add_column("detail", overflow="fold")
-        for r in report.results:
-            table.add_row("[green]✓[/]" if r.ok else "[red]✗[/]", r.check, r.subject, r.reason)
-        out_console.print(table)
-    if not report.ok:
-        failed = report.failures
-        names = ", ".join(sorted({f.subject or f.check for f in failed})[:5])
-        raise ShipitError(f"verification failed: {len(failed)} problem(s) ({names})",
-                          hint="do not deploy this release; compare it with the published one")
-    if not as_json:
-        out_console.print("[bold green]release verified[/]")
 
 
 @click.command("verify-blob")
@@ -98,9 +67,9 @@ def verify(release_dir: Path, key, cert_identity, cert_oidc_issuer, trust_config
 def verify_blob(file: Path, bundle_path: Path, key, cert_identity, cert_oidc_issuer, trust_config,
                 as_json: bool) -> None:
     """Verify one file against its Sigstore bundle (signature, or an attestation naming the file)."""
-    from shipit.verify import verify_blob as run
+    from shipit.signing.checks import verify_blob as verify_blob_file
 
-    result = run(file, bundle_path, _trust(key, cert_identity, cert_oidc_issuer, trust_config))
+    result = verify_blob_file(file, bundle_path, trust_from_options(key, cert_identity, cert_oidc_issuer, trust_config))
     if as_json:
         click.echo(json.dumps({"ok": result.ok, "file": str(file), "reason": result.reason}, indent=2))
     if not result.ok:
@@ -109,4 +78,4 @@ def verify_blob(file: Path, bundle_path: Path, key, cert_identity, cert_oidc_iss
         out_console.print(f"[green]✓[/] {file}: {result.reason}")
 
 
-COMMANDS = [keygen, verify, verify_blob]
+COMMANDS = [keygen, verify_blob]

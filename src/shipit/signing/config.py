@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shipit.configmodel import Model
+from shipit.core.config import Model
 
 
 class SigningConfig(Model):
@@ -31,3 +31,7 @@ class SigningConfig(Model):
     identity_token_env: str = Field(
         "SIGSTORE_ID_TOKEN", description="mode: keyless: environment variable that may hold an OIDC token; "
                                          "otherwise an ambient credential (GitHub Actions) is detected.")
+
+
+#: The shipit.yaml sections this capability owns (assembled by shipit.config).
+SECTIONS = {"signing": (SigningConfig | None, Field(None, description="Signatures, SLSA provenance and SBOM attestations."))}

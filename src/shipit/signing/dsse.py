@@ -7,7 +7,7 @@ import binascii
 import json
 from typing import Any
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
 
 INTOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 

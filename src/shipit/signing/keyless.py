@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
 from shipit.signing.interface import SignedBlob, SignedEnvelope, Signer
 
 

@@ -21,9 +21,16 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from shipit.errors import ShipitError
-from shipit.files import canonical_json, deterministic_tar_gz, iter_tree, write_text
-from shipit.templating import environment, shipped_templates
+from ruamel.yaml import YAML
+
+from shipit.core.errors import ShipitError
+from shipit.core.files import (
+    canonical_json,
+    deterministic_tar_gz,
+    iter_tree,
+    write_text,
+)
+from shipit.core.templating import environment, shipped_templates
 
 SHIM = "assets/javascripts/iframe-worker.shim.js"
 
@@ -138,8 +145,6 @@ def _sbom_summary(doc: Any) -> dict[str, Any]:
 
 
 def _alerts(root: Path, rel: str) -> list[dict[str, Any]]:
-    from ruamel.yaml import YAML
-
     try:
         doc = YAML(typ="safe").load((root / rel).read_text(encoding="utf-8")) or {}
     except Exception:

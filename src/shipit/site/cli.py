@@ -1,6 +1,7 @@
 """Commands of the handoff site: ``shipit site build``, ``shipit signoff``, ``shipit status``
 (``shipit publish --site-to`` lives with the other publish options in ``shipit.cli``).
-Thin: each parses options and calls one function."""
+Thin: each parses options and calls one function. Those functions' modules (MkDocs, cryptography) are
+imported inside the commands: `shipit --help` imports this module, and should not pay for them."""
 
 from __future__ import annotations
 
@@ -8,19 +9,18 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-out = Console()
-err = Console(stderr=True)
+from shipit.core.options import out_console as out
+from shipit.core.options import release_dir_argument as release_dir_arg
 
-release_dir_arg = click.argument("release_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
 pubkey_option = click.option("--key", "keys", multiple=True, type=click.Path(path_type=Path, exists=True),
                              help="Trusted public key(s) sign-offs must verify with (repeatable); a role whose key "
                                   "is pinned in the release (signoff-keys/<role>.pub) must use that key.")
 
 
 def _print_decision(decision) -> None:
+    from rich.table import Table
+
     table = Table(title=f"go / no-go: {decision.label}")
     table.add_column("check")
     table.add_column("ok")
@@ -43,7 +43,8 @@ def site() -> None:
               help="Write the site and archive here instead of RELEASE_DIR/signoffs/.")
 def site_build(release_dir, keys, out_dir) -> None:
     """Rebuild the signed-off edition of a finished release's site (with its current sign-offs)."""
-    from shipit.site.handoff import archive_name, build_signed_edition, load_handoff
+    from shipit.site.handoff import build_signed_edition
+    from shipit.site.record import archive_name, load_handoff
 
     out_site = out_archive = None
     if out_dir is not None:
@@ -68,7 +69,8 @@ def site_build(release_dir, keys, out_dir) -> None:
                    "decision printed after signing (keys pinned in the release are always used).")
 def signoff(release_dir, role, name, decision, comment, key, verify_keys) -> None:
     """Sign off a finished release for a role, then rebuild the signed-off site under signoffs/."""
-    from shipit.site.handoff import build_signed_edition, load_handoff
+    from shipit.site.handoff import build_signed_edition
+    from shipit.site.record import load_handoff
     from shipit.site.signoff import release_identity, sign_off
     from shipit.site.status import release_status
 
@@ -100,3 +102,6 @@ def status(ctx, release_dir, keys, as_json) -> None:
     else:
         _print_decision(decision)
     ctx.exit(0 if decision.go else 1)
+
+
+COMMANDS = [site, signoff, status]

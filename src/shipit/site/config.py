@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
-from shipit.configmodel import Model
-from shipit.errors import ConfigError
+from shipit.core.config import Model, read_yaml_file
+from shipit.core.errors import ConfigError
+from shipit.core.yamlpos import plain, position
 
 DEFAULT_ROLES = ["architecture", "security", "operations"]
 
@@ -23,8 +25,6 @@ class SignoffConfig(Model):
     @field_validator("roles")
     @classmethod
     def _roles(cls, value: list[str]) -> list[str]:
-        import re
-
         for role in value:
             if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", role):
                 raise ValueError(f"role {role!r} must be lowercase letters, digits, '-' or '_'")
@@ -142,27 +142,17 @@ class OnCall(Model):
 
 
 def load_yaml_model(path: Path, model: type[Model], what: str) -> Model:
-    """Load a YAML file into ``model``; errors carry file:line like shipit.yaml's."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    from shipit.config import _plain, _position
-
+    """Load a YAML file into ``model``; errors carry file:line:column like shipit.yaml's."""
     if not path.is_file():
         raise ConfigError(f"{path}: {what} file not found", hint="fix the path in shipit.yaml's site: section")
+    _raw, data = read_yaml_file(path, what)
     try:
-        data = YAML(typ="rt").load(path.read_bytes())
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ConfigError(f"{where}: YAML syntax error in {what} file: {getattr(exc, 'problem', exc)}") from None
-    try:
-        return model.model_validate(_plain(data or {}))
+        return model.model_validate(plain(data or {}))
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            line, _col, dotted = _position(data, tuple(err["loc"]))
-            lines.append(f"{path}:{line or 1}: {dotted or '(top level)'}: {err['msg']}")
+            pos = position(data, tuple(err["loc"]))
+            lines.append(f"{path}:{pos.line or 1}: {pos.path or '(top level)'}: {err['msg']}")
         raise ConfigError(f"invalid {what} file\n  " + "\n  ".join(lines),
                           hint=f"see docs/site.md for the {what} format") from None
 
@@ -172,3 +162,10 @@ def dump(model: Model | None) -> dict[str, Any] | None:
 
 
 Decision = Literal["approve", "reject"]
+
+
+#: The shipit.yaml sections this capability owns (assembled by shipit.config).
+SECTIONS = {
+    "site": (SiteConfig | None, Field(None, description="The offline handoff site (site/ + handoff-site-<version>.tar.gz).")),
+    "evidence": (EvidenceConfig | None, Field(None, description="Validation evidence and gates shown on the site.")),
+}

@@ -13,11 +13,17 @@ import csv
 import fnmatch
 import glob
 import json
+import shutil
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shipit.errors import ShipitError
+from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
+from pycobertura import Cobertura
+
+from shipit.core.errors import ShipitError
+from shipit.core.files import write_json, write_text
 from shipit.site.config import EvidenceConfig
 
 KINDS = ("junit", "coverage", "sarif", "k6", "locust")
@@ -33,8 +39,6 @@ def _bad(path: Path, what: str, detail: str, line: int | None = None) -> ShipitE
 
 
 def parse_junit(path: Path) -> dict[str, Any]:
-    from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
-
     try:
         xml = JUnitXml.fromfile(str(path))
     except Exception as exc:  # lxml.etree.XMLSyntaxError / ParseError carry a position
@@ -63,10 +67,6 @@ def parse_junit(path: Path) -> dict[str, Any]:
 
 
 def parse_coverage(path: Path) -> dict[str, Any]:
-    import xml.etree.ElementTree as ET
-
-    from pycobertura import Cobertura
-
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:
@@ -327,10 +327,6 @@ def empty_summary() -> dict[str, Any]:
 
 def write_evidence(cfg: EvidenceConfig, project_dir: Path, out_dir: Path, render_report) -> tuple[dict, list[Path]]:
     """Parse, gate, and write evidence/{summary.json,validation-report.md,files/...}; returns (summary, paths)."""
-    import shutil
-
-    from shipit.files import write_json, write_text
-
     files = collect(cfg, project_dir)
     summary = summarize(cfg, files)
     written = []

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import semver
 
-from shipit.errors import ShipitError
+from shipit.core.errors import ShipitError
 
 # type → section title, in the order sections appear (breaking changes come before all of them).
 SECTIONS = {

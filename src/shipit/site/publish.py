@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from shipit.errors import ShipitError, UsageError
-from shipit.files import sha256_file
+from shipit.core.errors import ShipitError, UsageError
+from shipit.core.files import sha256_file
+from shipit.site.record import archive_name, load_handoff
 from shipit.site.signoff import SIGNOFF_DIR
 
 # OCI artifact media types: the artifact type travels as the config media type (the OCI 1.1 guidance
@@ -28,8 +29,6 @@ LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
 
 def edition(release_dir: Path) -> tuple[str, Path, Path]:
     """(name, site dir, archive) of the newest edition of the site in a release."""
-    from shipit.site.handoff import archive_name, load_handoff
-
     version = load_handoff(release_dir)["version"]
     signed = release_dir / SIGNOFF_DIR
     if (signed / "site" / "index.html").is_file() and (signed / archive_name(version)).is_file():
@@ -86,10 +85,8 @@ def _split_ref(ref: str) -> tuple[str, str, str]:
 
 
 def push_oci(archive: Path, ref: str, release_dir: Path, *, insecure: bool = False) -> dict[str, Any]:
-    import oras.client
+    import oras.client  # imported when pushing: oras-py and requests are needed only here
     import requests
-
-    from shipit.site.handoff import load_handoff
 
     host, repo, tag = _split_ref(ref)
     loopback = host.split(":")[0] in ("127.0.0.1", "localhost", "::1", "[::1]")

@@ -10,7 +10,7 @@ Files (under ``<release>/signoffs/``, which SHA256SUMS does not cover):
 * ``<role>.json.sigstore.json`` the same signature as a Sigstore bundle v0.3 (key-based, messageSignature);
 * ``keys/<role>.pub``           the signer's public key, self-declared (shown on the site, never trusted).
 
-Signing and bundle checks go through :mod:`shipit.signing` and :class:`shipit.verify.Trust`, exactly like
+Signing and bundle checks go through :mod:`shipit.signing` and :class:`shipit.signing.trust.Trust`, exactly like
 the release's own ``SHA256SUMS.sig``.
 """
 
@@ -25,9 +25,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from shipit.checksums import SUMS_NAME
-from shipit.errors import ShipitError, UsageError
-from shipit.files import canonical_json, sha256_file, write_bytes
+from shipit.core.artifacts import load_manifest
+from shipit.core.checksums import SUMS_NAME
+from shipit.core.errors import ShipitError, UsageError
+from shipit.core.files import canonical_json, sha256_file, write_bytes
+from shipit.signing.key import KeySigner
+from shipit.signing.keys import load_private_key_file, load_public_key_file, public_pem
+from shipit.signing.trust import Trust
 
 SIGNOFF_DIR = "signoffs"
 STATEMENT_TYPE = "shipit.signoff/v1"
@@ -64,21 +68,15 @@ class Signoff:
 
 def load_private_key(path: Path, password: str | None = None):
     """A cosign key file or PKCS#8 PEM; the password comes from SHIPIT_KEY_PASSWORD / COSIGN_PASSWORD."""
-    from shipit.signing.keys import load_private_key_file
-
     return load_private_key_file(path, password.encode() if password is not None else None)
 
 
 def load_public_key(path: Path):
-    from shipit.signing.keys import load_public_key_file
-
     return load_public_key_file(path)
 
 
-def trust_of(key) -> Any:
-    """A ``shipit.verify.Trust`` for a public key (Trust objects pass through)."""
-    from shipit.verify import Trust
-
+def trust_of(key) -> Trust:
+    """A :class:`Trust` for a public key (Trust objects pass through)."""
     return key if isinstance(key, Trust) else Trust(public_key=key)
 
 
@@ -86,8 +84,6 @@ def trust_of(key) -> Any:
 
 
 def release_identity(release_dir: Path) -> dict[str, str]:
-    from shipit.artifacts import load_manifest
-
     sums = Path(release_dir) / SUMS_NAME
     if not sums.is_file():
         raise ShipitError(f"{sums}: missing; sign-offs bind to a finished release's SHA256SUMS",
@@ -128,8 +124,6 @@ def sign_off(release_dir: Path, role: str, name: str, decision: str, key_path: P
         "date": when,
     }
     data = canonical_json(statement)
-    from shipit.signing.key import KeySigner
-
     # Signed like SHA256SUMS: cosign's .sig (base64 DER ECDSA P-256) and a Sigstore bundle v0.3.
     signed = KeySigner(key, source=Path(key_path).name).sign_blob(data)
     out = release_dir / SIGNOFF_DIR / f"{role}.json"
@@ -221,7 +215,7 @@ def _check_one(release_dir: Path, path: Path, ident: dict[str, str] | None, anch
 
 def load_signoffs(release_dir: Path, anchors: list | None = None, *, declared: bool = False) -> dict[str, Signoff]:
     """Every sign-off in the release, by role, each with its verification status (see the key order above).
-    ``anchors``: public keys or ``shipit.verify.Trust`` objects."""
+    ``anchors``: public keys or :class:`Trust` objects."""
     directory = Path(release_dir) / SIGNOFF_DIR
     if not directory.is_dir():
         return {}
@@ -239,8 +233,6 @@ def signer_keys(release_dir: Path) -> list[Path]:
 
 
 def write_signer_key(release_dir: Path, role: str, private_key) -> Path:
-    from shipit.signing.keys import public_pem
-
     return write_bytes(Path(release_dir) / SIGNOFF_DIR / "keys" / f"{role}.pub", public_pem(private_key))
 
 
@@ -248,26 +240,14 @@ def default_public_keys(release_dir: Path, key_paths: list[Path] | None) -> list
     return [load_public_key(p) for p in key_paths or []]
 
 
-def _signoff_check(role: str, so: Signoff) -> Check:
+def signoff_check(role: str, so: Signoff) -> Check:
     return Check(f"sign-off {role} ({so.decision or '?'} by {so.name or '?'})", so.status == "valid", so.detail)
 
 
 def verify_signoffs(release_dir: Path, public_keys: list | None = None) -> list[Check]:
     """One check per sign-off file: bound to this release's SHA256SUMS and signed by the role's pinned key,
     else by one of ``public_keys`` (keys or Trust objects)."""
-    return [_signoff_check(role, so) for role, so in load_signoffs(release_dir, public_keys).items()]
-
-
-def verify_check(rel, trust) -> list:
-    """The ``sign-offs`` check of ``shipit verify`` (registered in shipit.verify)."""
-    from shipit.verify import CheckResult
-
-    signoffs = load_signoffs(rel.root, [trust])  # each signature verified once
-    if not signoffs:
-        return [CheckResult("sign-offs", "", True, "no sign-offs yet")]
-    checks = {role: _signoff_check(role, so) for role, so in signoffs.items()}
-    return [CheckResult("sign-offs", f"{SIGNOFF_DIR}/{role}.json", c.ok, f"{c.name}: {c.detail}")
-            for role, c in sorted(checks.items())]
+    return [signoff_check(role, so) for role, so in load_signoffs(release_dir, public_keys).items()]
 
 
 def table(roles: list[str], signoffs: dict[str, Signoff]) -> list[Signoff]:

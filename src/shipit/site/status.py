@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shipit.core.artifacts import load_manifest
+from shipit.core.checksums import SUMS_NAME, hash_files, parse_sums
+from shipit.site.record import load_handoff
 from shipit.site.signoff import (
     Check,
     Signoff,
@@ -76,8 +80,6 @@ def decide(stages: list[dict[str, Any]], evidence: dict[str, Any] | None, roles:
 
 def integrity(release_dir: Path) -> Check:
     """Every file listed in SHA256SUMS is present and unchanged."""
-    from shipit.checksums import SUMS_NAME, hash_files, parse_sums
-
     sums = release_dir / SUMS_NAME
     if not sums.is_file():
         return Check("release integrity", False, f"{SUMS_NAME} is missing")
@@ -94,11 +96,6 @@ def integrity(release_dir: Path) -> Check:
 
 def release_status(release_dir: Path, key_paths: list[Path] | None = None) -> Decision:
     """The go/no-go of a finished release directory."""
-    import json
-
-    from shipit.artifacts import load_manifest
-    from shipit.site.handoff import load_handoff
-
     release_dir = Path(release_dir)
     manifest = load_manifest(release_dir)
     handoff = load_handoff(release_dir)

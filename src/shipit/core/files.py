@@ -1,0 +1,99 @@
+"""Small deterministic file helpers shared by stages: canonical JSON, atomic writes, reproducible tarballs."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import tarfile
+from collections.abc import Iterable
+from pathlib import Path
+
+CHUNK = 1 << 20
+
+
+def canonical_json(obj) -> bytes:
+    """Sorted keys, two-space indent, UTF-8, trailing newline: byte-identical for equal inputs."""
+    return (json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_json(path: Path, obj) -> Path:
+    return write_bytes(path, canonical_json(obj))
+
+
+def write_text(path: Path, text: str) -> Path:
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    """Write through a temporary sibling and rename, so readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+    return path
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def normalized(info: tarfile.TarInfo, mtime: int, *, mode: int | None = None, uid: int = 0,
+               gid: int = 0) -> tarfile.TarInfo:
+    """A tar header with nothing of the machine it was made on: the given mtime and owner, no user or
+    group names, no PAX extras, and mode 0755 for directories and executables, 0644 otherwise (unless
+    ``mode`` is given). The one tar normaliser: site and bundle archives, OCI layers and image archives."""
+    info.mtime = mtime
+    info.uid, info.gid = uid, gid
+    info.uname = info.gname = ""
+    if mode is not None:
+        info.mode = mode
+    elif info.isdir():
+        info.mode = 0o755
+    else:
+        info.mode = 0o755 if info.mode & 0o111 else 0o644
+    info.pax_headers = {}
+    return info
+
+
+def iter_tree(root: Path) -> list[tuple[str, Path]]:
+    """(arcname, path) for every file and directory under root, sorted by arcname."""
+    root = Path(root)
+    entries = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            p = Path(dirpath) / name
+            entries.append((p.relative_to(root).as_posix(), p))
+    return sorted(entries)
+
+
+def deterministic_tar_gz(
+    out: Path, entries: Iterable[tuple[str, Path]], mtime: int, *, compresslevel: int = 6
+) -> Path:
+    """Write a reproducible ``.tar.gz``: sorted names, fixed mtime/owner/modes, no gzip name or time.
+
+    ``entries`` are (arcname, path) pairs; directories are added as entries only (not recursed).
+    """
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for arcname, path in sorted(entries, key=lambda e: e[0]):
+            info = normalized(tar.gettarinfo(str(path), arcname=arcname), mtime)
+            if info.isreg():
+                with open(path, "rb") as fh:
+                    tar.addfile(info, fh)
+            else:
+                tar.addfile(info)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "wb") as raw:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=compresslevel, mtime=mtime) as gz:
+            gz.write(buf.getvalue())
+    return out

@@ -1,0 +1,118 @@
+"""YAML with positions: the one loader for every YAML file shipit reads (``shipit.yaml``, the site's
+on-call and knowledge-transfer files, CI pipelines).
+
+ruamel.yaml's round-trip loader keeps the line and column of every key and item, so an error can say
+``shipit.yaml:12:5``. :func:`plain` turns the round-trip tree into the plain dicts and lists a validator
+wants, and :func:`position` walks back from a validator's error path to the node's line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from shipit.core.errors import ShipitError
+
+
+class YamlSyntaxError(ShipitError):
+    """A file that is not valid YAML; ``line``/``column`` are 1-based (0 when the parser gave none)."""
+
+    def __init__(self, where: str, problem: str, line: int = 0, column: int = 0):
+        if line:
+            super().__init__(f"{where}:{line}:{column}: YAML syntax error: {problem}",
+                             hint="check indentation and quoting near that line")
+        else:
+            super().__init__(f"{where}: cannot parse YAML: {problem}", hint="check the file's syntax")
+        self.where, self.problem, self.line, self.column = where, problem, line, column
+
+
+def load_yaml(data: bytes, where: str) -> Any:
+    """The round-trip tree of ``data``; :class:`YamlSyntaxError` names ``where`` and the line.
+
+    Unknown tags (GitLab's ``!reference [job, key]``) load as tagged sequences.
+    """
+    try:
+        return YAML(typ="rt").load(data)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise YamlSyntaxError(where, exc.problem or exc.context or "invalid YAML",
+                              (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0) from None
+    except Exception as exc:  # ruamel raises a few errors without a mark (duplicate keys, bad tags)
+        raise YamlSyntaxError(where, str(exc) or type(exc).__name__) from None
+
+
+def plain(node: Any) -> Any:
+    """Round-trip types → plain JSON-like data: mappings with string keys (``true:`` → ``"true"``), lists."""
+    if isinstance(node, dict):
+        return {str(k).lower() if isinstance(k, bool) else str(k): plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    return node
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int | None  # 1-based, None when no part of the path exists in the tree
+    column: int | None
+    path: str  # the dotted path of the parts that exist, e.g. images[0].builder
+
+
+def _key_in(node: CommentedMap, key: Any) -> Any:
+    if key in node:
+        return key
+    return next((k for k in node if str(k) == str(key) or (isinstance(k, bool) and str(k).lower() == key)), None)
+
+
+def _lc(pos: Any) -> tuple[int, int] | None:
+    """ruamel gives no position for nodes it built itself (e.g. the items of a ``!reference`` list)."""
+    return (pos[0], pos[1]) if isinstance(pos, (tuple, list)) and len(pos) >= 2 else None
+
+
+def position(data: Any, loc: tuple | list) -> Position:
+    """Line/column of the deepest node of ``loc`` that exists in the round-trip tree.
+
+    Parts of ``loc`` that are not keys of the tree (validators add tags such as ``function-after[...]``)
+    are passed over.
+    """
+    node, at = data, None
+    parts: list[str] = []
+    for key in loc:
+        if isinstance(node, CommentedMap):
+            match = _key_in(node, key)
+            if match is None:
+                continue
+            try:
+                at = _lc(node.lc.key(match)) or at
+            except (KeyError, TypeError, AttributeError):
+                pass
+            node = node[match]
+            parts.append(str(key))
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+            try:
+                at = _lc(node.lc.item(key)) or at
+            except (KeyError, TypeError, AttributeError, IndexError):
+                pass
+            node = node[key]
+            parts.append(f"[{key}]")
+        else:
+            continue
+    path = ".".join(parts).replace(".[", "[")
+    return Position(None if at is None else at[0] + 1, None if at is None else at[1] + 1, path)
+
+
+def line_of(node: Any, key: Any = None) -> int:
+    """1-based line of a mapping key, a sequence item, or the node itself; 0 when unknown."""
+    try:
+        if key is not None and isinstance(node, CommentedMap):
+            pos = _lc(node.lc.key(key))
+        elif key is not None and isinstance(node, CommentedSeq):
+            pos = _lc(node.lc.item(key))
+        else:
+            pos = (node.lc.line, 0)
+        return pos[0] + 1 if pos else 0
+    except (AttributeError, KeyError, TypeError, IndexError):
+        return 0

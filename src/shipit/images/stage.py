@@ -1,0 +1,127 @@
+"""The images capability's stages: ``images`` builds every image of ``images:`` into
+``images/<name>.oci.tar``; ``publish`` (only with ``shipit release --publish``, never for snapshots)
+pushes them and checks the registry's digests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shipit.core.artifacts import Kind
+from shipit.core.context import ReleaseContext, ReleasePlan
+from shipit.core.errors import ShipitError
+from shipit.core.runner import Stage
+from shipit.core.tools import Tool
+from shipit.images.build import (
+    build_image,
+    get_builder,
+    oci_annotations,
+    render_tags,
+    select_builder,
+)
+from shipit.images.publish import publish, targets_of
+
+
+def _base_tool(image: str, base: str, project_dir: Path) -> Tool:
+    path = Path(base).expanduser()
+    path = path if path.is_absolute() else project_dir / path
+
+    def probe() -> tuple[bool, str]:
+        if (path / "oci-layout").is_file() or path.is_file():
+            return True, str(path)
+        return False, f"{path} not found (scripts/build-debian-base.sh or `make base` builds the demo's)"
+
+    return Tool(f"base of {image}", why="the native builder starts from it", probe=probe)
+
+
+class ImagesStage(Stage):
+    name = "images"
+    description = "build container images"
+
+    def __init__(self) -> None:
+        self._choices: dict[str, tuple[str, str] | ShipitError] | None = None
+
+    def skip(self, plan: ReleasePlan):
+        return None if plan.config.images else "no images: section in shipit.yaml"
+
+    def _builders(self, plan: ReleasePlan) -> dict[str, tuple[str, str] | ShipitError]:
+        """(builder, why) per image, chosen once: choosing probes the engines."""
+
+        if self._choices is None:
+            self._choices = {}
+            for image in plan.config.images:
+                try:
+                    self._choices[image.name] = select_builder(image, plan.project_dir)
+                except ShipitError as exc:
+                    self._choices[image.name] = exc
+        return self._choices
+
+    def requirements(self, plan: ReleasePlan):
+        tools = []
+        for image in plan.config.images:
+            choice = self._builders(plan)[image.name]
+            if isinstance(choice, ShipitError):
+                continue
+            for tool in get_builder(choice[0]).requirements():
+                if tool not in tools:
+                    tools.append(tool)
+            if choice[0] == "oci" and image.base != "scratch":
+                tools.append(_base_tool(image.name, image.base, plan.project_dir))
+        return tools
+
+    def notes(self, plan: ReleasePlan):
+        out = []
+        for image in plan.config.images:
+            choice = self._builders(plan)[image.name]
+            out.append(f"{image.name}: {choice.message}" if isinstance(choice, ShipitError)
+                       else f"{image.name}: builder {choice[0]} — {choice[1]}")
+        return out
+
+    def run(self, ctx: ReleaseContext):
+        names = [i.name for i in ctx.config.images]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ShipitError(f"images: name {dupes[0]!r} is used twice", hint="image names must be unique")
+        v = ctx.version.info
+        variables = {"version": ctx.version.text, "major": v.major, "minor": v.minor, "patch": v.patch,
+                     "prerelease": v.prerelease or "", "short_sha": ctx.git.short_commit,
+                     "commit": ctx.git.commit, "project": ctx.config.project.name}
+        default_tags = ctx.version.tags + ([ctx.git.short_commit] if ctx.git.short_commit else [])
+        for image in ctx.config.images:
+            tags = render_tags(image, variables, default_tags)
+            annotations = oci_annotations(version=ctx.version.text, revision=ctx.git.commit,
+                                          created=ctx.source_date_iso, source=ctx.config.project.source_url,
+                                          title=image.name)
+            rel = f"images/{image.name}.oci.tar"
+            outcome = build_image(image, project_dir=ctx.project_dir, out=ctx.path(rel),
+                                  source_date_epoch=ctx.source_date_epoch, annotations=annotations, tags=tags,
+                                  log=ctx.log, verbose=ctx.verbose)
+            ctx.log(f"image {image.name}: {outcome.builder} ({outcome.why}) in {outcome.seconds:.2f}s → "
+                    f"{outcome.extra['manifest_digest']}")
+            ctx.artifacts.add(rel, Kind.IMAGE, name=image.name, **outcome.extra)
+
+
+class PublishStage(Stage):
+    name = "publish"
+    description = "push images and check the registry's digests"
+    phase = "publish"
+
+    def skip(self, plan: ReleasePlan):
+        if not plan.publish:
+            return "snapshot releases are never published" if plan.snapshot else "not requested (--publish)"
+        if not plan.config.images:
+            return "no images: section in shipit.yaml"
+        return None
+
+    def requirements(self, plan: ReleasePlan):
+        return [Tool("skopeo", why="pushes the OCI archives with their digests unchanged",
+                     install_hint="apt-get install skopeo")]
+
+    def run(self, ctx: ReleaseContext):
+        insecure = {i.name: i.insecure for i in ctx.config.images}
+        arts = [a.as_dict() for a in ctx.artifacts.filter(Kind.IMAGE)]
+        targets = targets_of(arts, ctx.work_dir)
+        for r in publish(targets, insecure=lambda t: insecure.get(t.image, False), log=ctx.log):
+            ctx.console.print(f"  published {r['reference']} {r['digest']}")
+
+
+STAGES = [ImagesStage, PublishStage]

@@ -57,7 +57,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-work="$(mktemp -d /tmp/shipit-base-arm64.XXXXXX)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/shipit-base-arm64.XXXXXX")"  # TMPDIR=/dev/shm: faster on a slow disk
 trap 'rm -rf "$work"' EXIT
 start=$(date +%s)
 lap() { echo "  $1: $(( $(date +%s) - t0 ))s"; t0=$(date +%s); }

@@ -163,6 +163,12 @@ def build_image(image: ImageConfig, *, project_dir: Path, out: Path, source_date
             extra = {"manifest_digest": written.manifest_digest, "config_digest": written.config_digest,
                      "layers": written.layers, **common, "platform": written.platform, **_base_record(build)}
             return BuildOutcome(builder.name, why, time.perf_counter() - start, extra)
+        for platform in image.platforms:  # every platform's known obstacle before any build starts
+            problem = builder.platform_problem(BuildRequest(image=image, project_dir=project_dir,
+                                                            source_date_epoch=source_date_epoch, labels=labels,
+                                                            scratch_dir=Path(scratch), platform=platform))
+            if problem:
+                raise problem
         builds = []
         for i, platform in enumerate(image.platforms):
             log(f"image {image.name}: {platform}")
@@ -179,6 +185,6 @@ def build_image(image: ImageConfig, *, project_dir: Path, out: Path, source_date
                           "config_digest": written.config_digest, "layers": written.layers,
                           **_base_record(build)})
     base = dict(image.base) if isinstance(image.base, dict) else image.base
-    extra = {"manifest_digest": index.index_digest, "media_type": MT_INDEX, **common, "base": base,
+    extra = {"manifest_digest": index.index_digest, "manifest_media_type": MT_INDEX, **common, "base": base,
              "platforms": platforms}
     return BuildOutcome(builder.name, why, time.perf_counter() - start, extra)

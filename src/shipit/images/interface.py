@@ -78,6 +78,11 @@ class Builder(ABC):
         Blobs may live in ``request.scratch_dir`` or in a cache; they are read before it is removed.
         """
 
+    def platform_problem(self, request: BuildRequest) -> ShipitError | None:
+        """Why this builder cannot build ``request.target_platform`` here (checked for every platform
+        before any is built), or None."""
+        return None
+
     def reproducible(self) -> bool:
         """True when the same inputs and SOURCE_DATE_EPOCH give the same manifest digest."""
         return True

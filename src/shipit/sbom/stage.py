@@ -20,13 +20,13 @@ def sbom_path(image_name: str, platform: str | None = None) -> str:
     return f"sbom/{image_name.replace('/', '-')}{suffix}.cdx.json"
 
 
-def image_subjects(image) -> list[tuple[str | None, str | None]]:
-    """(platform, manifest digest) of each image manifest an SBOM describes: every platform of an image
-    index, or (None, the manifest) of a single-platform image."""
-    platforms = image.extra.get("platforms")
+def image_subjects(extra: dict) -> list[tuple[str | None, str | None]]:
+    """(platform, manifest digest) of each image manifest an SBOM describes, from an image artifact's
+    extra: every platform of an image index, or (None, the manifest) of a single-platform image."""
+    platforms = extra.get("platforms")
     if platforms:
         return [(p["platform"], p["manifest_digest"]) for p in platforms]
-    return [(None, image.extra.get("manifest_digest") or None)]
+    return [(None, extra.get("manifest_digest") or None)]
 
 
 class SbomStage(Stage):
@@ -69,7 +69,7 @@ def run_sbom(ctx: ReleaseContext) -> list[str]:
     cfg = ctx.config.sbom
     written = []
     for image in ctx.artifacts.filter(Kind.IMAGE):
-        for platform, digest in image_subjects(image):
+        for platform, digest in image_subjects(image.extra):
             rel = sbom_path(image.name, platform)
             label = f"{image.name} ({platform})" if platform else image.name
             if ctx.artifacts.get(rel) is not None:  # another stage already supplied it: never clobber

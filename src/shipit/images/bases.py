@@ -72,7 +72,11 @@ def classify(text: str, project_dir: Path) -> BaseSpec:
         return BaseSpec(text, "scratch")
     p = Path(text).expanduser()
     path = p if p.is_absolute() else project_dir / p
-    if text.startswith(("/", "~", "./", "../")) or path.exists():
+    try:
+        exists = path.exists()
+    except OSError:  # e.g. a name too long for the file system: not a path then
+        exists = False
+    if text.startswith(("/", "~", "./", "../")) or exists:
         return BaseSpec(text, "path", path=path)
     if looks_like_reference(text):
         ref = parse_reference(text)
@@ -172,8 +176,11 @@ def _pick_platform(index: dict[str, Any], want: dict[str, str], where: str) -> d
 
 def pull_base(ref: Reference, platform: str | None, *, insecure: bool = False, allow_unpinned: bool = False,
               store: BlobStore | None = None, warn: Callable[[str], None] = lambda _m: None,
-              log: Callable[[str], None] = lambda _m: None) -> PulledBase:
-    """One platform of a registry image, every blob digest-checked, through the content-addressed store."""
+              log: Callable[[str], None] = lambda _m: None, pins: dict[str, str] | None = None) -> PulledBase:
+    """One platform of a registry image, every blob digest-checked, through the content-addressed store.
+
+    ``pins`` remembers the digest an unpinned tag resolved to, so every platform of one image uses the
+    same (the tag could move between two platforms' pulls)."""
     store = store or BlobStore()
     where = f"base {ref.text}"
     clients: list[RegistryClient] = []
@@ -184,10 +191,12 @@ def pull_base(ref: Reference, platform: str | None, *, insecure: bool = False, a
             log(f"{ref.registry}: credentials from {clients[0].creds_source}")
         return clients[0]
 
-    pinned = ref.digest
+    pinned = ref.digest or (pins or {}).get(ref.text)
     if pinned is None:
         tag = ref.tag or "latest"
         pinned = client().resolve(ref.repository, tag)
+        if pins is not None:
+            pins[ref.text] = pinned
         if not allow_unpinned:
             raise ShipitError(f"{where}: a tag without a digest; tags move, so the release would not be "
                               "reproducible", hint=f"pin it in shipit.yaml: base: {ref.pinned(pinned)}")
@@ -257,7 +266,7 @@ def scratch_config(platform: str | None) -> dict[str, Any]:
 def load_base(text: str, *, platform: str | None, project_dir: Path, scratch_dir: Path, compress,
               insecure: bool = False, allow_unpinned: bool = False, store: BlobStore | None = None,
               warn: Callable[[str], None] = lambda _m: None, log: Callable[[str], None] = lambda _m: None,
-              image_name: str = "") -> tuple[Image, dict[str, Any], BaseFacts]:
+              image_name: str = "", pins: dict[str, str] | None = None) -> tuple[Image, dict[str, Any], BaseFacts]:
     """The base image for ``platform`` (None: the base's own, an index's linux/amd64), its parsed config
     and what to record about it. ``compress`` turns a plain layer tar into a gzip blob (docker-archive)."""
     spec = classify(text, project_dir)
@@ -266,7 +275,7 @@ def load_base(text: str, *, platform: str | None, project_dir: Path, scratch_dir
     if spec.kind == "registry":
         assert spec.reference is not None
         pulled = pull_base(spec.reference, platform, insecure=insecure, allow_unpinned=allow_unpinned,
-                           store=store, warn=warn, log=log)
+                           store=store, warn=warn, log=log, pins=pins)
         annotations = {BASE_NAME: spec.reference.tagged, BASE_DIGEST: pulled.manifest_digest}
         return pulled.image, pulled.config, BaseFacts(text, pulled.manifest_digest, pulled.pinned, annotations)
     path = spec.path

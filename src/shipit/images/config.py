@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from shipit.core.config import Model
 
 NAME_RE = r"^[a-z0-9][a-z0-9._-]*$"
-PLATFORM_RE = r"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$"
+PLATFORM_RE = r"^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$"
 # <registry[:port]/>path[/path...] without tag or digest (tags come from `tags:`).
 REPOSITORY_RE = r"^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"
 

@@ -384,6 +384,7 @@ class OciBuilder(Builder):
     def __init__(self, cache: LayerCache | None = None):
         self.cache = cache
         self._layers: dict[tuple[str, str, int], tuple[Blob, int]] = {}
+        self._pins: dict[str, str] = {}  # an unpinned registry base's digest, the same for every platform
 
     def available(self) -> tuple[bool, str]:
         return True, "built into shipit (pure Python, no daemon)"
@@ -406,7 +407,7 @@ class OciBuilder(Builder):
         base, base_cfg, facts = load_base(
             base_text, platform=platform, project_dir=request.project_dir, scratch_dir=request.scratch_dir,
             compress=cache.compress_tar, insecure=img.insecure, allow_unpinned=request.allow_unpinned,
-            warn=request.warn, log=request.log, image_name=img.name)
+            warn=request.warn, log=request.log, image_name=img.name, pins=self._pins)
         request.base_facts = facts
         if base.layers and len(base_cfg.get("rootfs", {}).get("diff_ids", [])) != len(base.layers):
             raise ShipitError(f"base {base_text}: config and manifest disagree on the number of layers")

@@ -124,6 +124,8 @@ class ImagesStage(Stage):
                                   warn=lambda m: ctx.warn(escape(m)))
             ctx.log(f"image {image.name}: {outcome.builder} ({outcome.why}) in {outcome.seconds:.2f}s → "
                     f"{outcome.extra['manifest_digest']}")
+            for entry in outcome.extra.get("platforms") or []:
+                ctx.log(f"  {entry['platform']}: {entry['manifest_digest']} (base {entry.get('base_digest') or '-'})")
             ctx.artifacts.add(rel, Kind.IMAGE, name=image.name, **outcome.extra)
 
 

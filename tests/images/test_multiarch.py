@@ -9,6 +9,7 @@ import base64
 import hashlib
 import io
 import json
+import re
 import shutil
 import tarfile
 from pathlib import Path
@@ -232,7 +233,7 @@ def test_verify_rejects_a_cross_platform_swap(make_project, tmp_path, tiny_bases
     key_env = {"SHIPIT_KEY_PASSWORD": "pw", "SHIPIT_SIGNING_KEY": str(tmp_path / "key" / "cosign.key")}
     run_shipit("keygen", "--output-dir", str(tmp_path / "key"), env=shipit_env(**key_env), check=True)
     pub = tmp_path / "key" / "cosign.pub"
-    proj = make_project(config(mapping(tiny_bases), extra="signing:\n  mode: key\n"), APP)
+    proj = make_project(config(mapping(tiny_bases), extra="signing:\n  mode: key\nsite: {}\n"), APP)
     proc = release(proj, tmp_path / "out", cache=tmp_path / "cache", env=key_env)
     assert proc.returncode == 0, proc.stderr
     pristine = tmp_path / "out" / "2.0.0"
@@ -244,6 +245,25 @@ def test_verify_rejects_a_cross_platform_swap(make_project, tmp_path, tiny_bases
     assert sboms == ["sbom/app-linux-amd64.cdx.json", "sbom/app-linux-arm64.cdx.json"]
     extra = image_artifact(pristine)["extra"]
     amd, arm = (p["manifest_digest"] for p in extra["platforms"])
+    # the handoff site's Images page lists each platform with its manifest digest and SBOM
+    page = (pristine / "site" / "images.html").read_text()
+    for platform, digest in (("linux/amd64", amd), ("linux/arm64", arm)):
+        row = re.search(rf"<td>{platform}</td>(.*?)</tr>", page, re.S)
+        assert row and digest in row.group(1), platform
+        assert f"sbom/app-{platform.replace('/', '-')}.cdx.json" in row.group(1)
+    assert extra["manifest_digest"] in page
+
+    # an image SBOM missing for one platform is reported (the release re-recorded without it)
+    rel = tmp_path / "sbom-missing"
+    shutil.copytree(pristine, rel)
+    manifest = json.loads((rel / "manifest.json").read_text())
+    manifest["artifacts"] = [a for a in manifest["artifacts"] if a["path"] != "sbom/app-linux-arm64.cdx.json"]
+    (rel / "manifest.json").write_text(json.dumps(manifest))
+    (rel / "sbom/app-linux-arm64.cdx.json").unlink()
+    for suffix in (".intoto.jsonl", ".sigstore.json"):
+        (rel / f"attestations/sbom-app-linux-arm64{suffix}").unlink()
+    failed = {(c["check"], c["reason"]) for c in _verify(rel, pub) if not c["ok"]}
+    assert ("sboms", "image 'app' has no SBOM for its platform linux/arm64") in failed, failed
 
     # 1. arm64's config blob replaced by amd64's bytes (under arm64's name)
     rel = tmp_path / "blob-swap"

@@ -457,6 +457,8 @@ def test_buildah_builds_each_platform(make_project, tmp_path, short_tmp):
     text = " ".join(proc.stderr.split())
     assert "linux/arm64: Dockerfile:3: RUN" in text and "would run arm64 binaries" in text
     assert "binfmt_misc" in text and "STEP" not in text
+    check = run_shipit("check", "--config", str(proj / "shipit.yaml"), env=shipit_env(**env))
+    assert "cannot build linux/arm64 here" in " ".join(check.stdout.split())
 
 
 def test_docker_api_builds_each_platform(make_project, tmp_path, podman_service):

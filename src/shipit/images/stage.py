@@ -21,6 +21,7 @@ from shipit.images.build import (
     render_tags,
     select_builder,
 )
+from shipit.images.interface import BuildRequest
 from shipit.images.publish import publish, targets_of
 from shipit.images.registry import RegistryClient
 
@@ -100,6 +101,17 @@ class ImagesStage(Stage):
                        else f"{image.name}: builder {choice[0]} — {choice[1]}")
             if image.platforms:
                 out.append(f"{image.name}: platforms {', '.join(image.platforms)} → one OCI image index")
+                if not isinstance(choice, ShipitError):
+                    builder = get_builder(choice[0])
+                    for platform in image.platforms:
+                        try:
+                            problem = builder.platform_problem(BuildRequest(
+                                image=image, project_dir=plan.project_dir, source_date_epoch=0, labels={},
+                                scratch_dir=plan.project_dir, platform=platform))
+                        except ShipitError as exc:
+                            problem = exc
+                        if problem:
+                            out.append(f"{image.name}: cannot build {platform} here: {problem.message}")
         return out
 
     def run(self, ctx: ReleaseContext):

@@ -34,9 +34,11 @@ deps-demo:
 evidence:
 	PYTHON=$(PYTHON) scripts/demo-evidence.sh
 
-## make base: build (once) the Debian base image the demo's native image build starts from.
+## make base: build (once) the Debian base images the demo's native image build starts from: linux/amd64
+## (debootstrap) and its linux/arm64 twin (the same packages unpacked, no arm64 code run) in $(DEMO_BASE)-arm64.
 base:
 	scripts/build-debian-base.sh $(DEMO_BASE) examples/orders-service/requirements.txt
+	scripts/build-debian-base-arm64.sh $(DEMO_BASE) $(DEMO_BASE)-arm64 examples/orders-service/requirements.txt
 
 ## make bench: run the benchmarks in bench/ (prints ratios against the standard tools).
 bench: deps

@@ -61,16 +61,23 @@ def run_shipit(*args: str, cwd: Path | None = None, env: dict[str, str] | None =
 DEMO_BASE = Path.home() / ".cache" / "shipit" / "bases" / "debian-bookworm-python3-orders"
 
 
+DEMO_BASE_ARM64 = DEMO_BASE.with_name(DEMO_BASE.name + "-arm64")
+
+
 @pytest.fixture(scope="session")
 def debian_base() -> Path:
-    """The demo image's Debian base (scripts/build-debian-base.sh; ~2 minutes once, then cached).
+    """The demo image's Debian bases, as `make base` builds them: linux/amd64 (scripts/build-debian-base.sh;
+    ~2 minutes once) and its linux/arm64 twin next to it (scripts/build-debian-base-arm64.sh, ~1 minute
+    once), then cached. Returns the amd64 one; the arm64 one is ``DEMO_BASE_ARM64``.
 
     Tests using it must carry ``@pytest.mark.xdist_group("demo-base")`` so one worker builds it."""
-    require_tool("debootstrap", "tar")
+    require_tool("debootstrap", "tar", "apt-get", "dpkg-deb")
     require(os.geteuid() == 0, "debootstrap needs root")
-    proc = subprocess.run([str(REPO / "scripts" / "build-debian-base.sh"), str(DEMO_BASE),
-                           str(DEMO / "requirements.txt")], capture_output=True, text=True, timeout=1800)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for cmd in ([str(REPO / "scripts" / "build-debian-base.sh"), str(DEMO_BASE), str(DEMO / "requirements.txt")],
+                [str(REPO / "scripts" / "build-debian-base-arm64.sh"), str(DEMO_BASE), str(DEMO_BASE_ARM64),
+                 str(DEMO / "requirements.txt")]):
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
     return DEMO_BASE
 
 

@@ -22,14 +22,15 @@ def test_demo_image_runs_the_service(tmp_path, debian_base, short_tmp):
     require_tool("podman", "runc", "skopeo")
     cfg = load_config(DEMO / "shipit.yaml")
     [image] = cfg.images
-    assert image.builder == "oci" and Path(image.base).expanduser() == debian_base
+    assert image.builder == "oci" and Path(image.base_for("linux/amd64")).expanduser() == debian_base
     out = tmp_path / "orders-service.oci.tar"
     outcome = build_image(image, project_dir=DEMO, out=out, source_date_epoch=SDE, tags=["1.0.0"],
                           annotations=oci_annotations(version="1.0.0", revision="", created="2023-11-14T22:13:20Z",
                                                       source=cfg.project.source_url, title=image.name),
                           log=lambda _line: None)
-    inspect = json.loads(run(["skopeo", "inspect", f"oci-archive:{out}"]).stdout)
-    assert inspect["Digest"] == outcome.extra["manifest_digest"]
+    inspect = json.loads(run(["skopeo", "inspect", f"oci-archive:{out}"]).stdout)  # this machine's: amd64
+    assert inspect["Digest"] == outcome.extra["manifest_digest"]  # the image index
+    assert inspect["Architecture"] == "amd64"
     assert len(inspect["Layers"]) == 2 + len(image.layers)  # Debian rootfs + wheels + the service's layers
 
     env = write_store(short_tmp / "store", driver="overlay")

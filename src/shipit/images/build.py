@@ -17,7 +17,16 @@ from shipit.images.buildah import BuildahBuilder
 from shipit.images.config import ImageConfig
 from shipit.images.docker import DockerBuilder
 from shipit.images.interface import Builder, BuildRequest
-from shipit.images.layout import write_image_archive
+from shipit.images.bases import BaseFacts
+from shipit.images.layout import (
+    MT_INDEX,
+    Image,
+    parse_platform,
+    platform_text,
+    same_platform,
+    write_image_archive,
+    write_index_archive,
+)
 from shipit.images.oci import OciBuilder
 
 TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
@@ -88,31 +97,94 @@ class BuildOutcome:
     extra: dict[str, Any]
 
 
+@dataclass
+class PlatformBuild:
+    """One platform of one image, built: the image (config + layer blobs) and what to record about its base."""
+
+    platform: str | None
+    image: Image
+    base: str
+    base_facts: BaseFacts | None
+
+
+def build_platform(image: ImageConfig, platform: str | None, *, builder: Builder, project_dir: Path,
+                   source_date_epoch: int, labels: dict[str, str], scratch_dir: Path, log,
+                   verbose: bool = False, allow_unpinned: bool = False, warn=None) -> PlatformBuild:
+    """Build one platform of one image (None: the image's single platform).
+
+    The unit of work that does not depend on the other platforms: a release sharded per image and
+    platform can call this alone and write the result with :func:`write_image_archive`, or join the
+    platforms' results with :func:`shipit.images.layout.write_index_archive` (blobs are read from the
+    builder's cache or ``scratch_dir``, which must outlive the write).
+    """
+    request = BuildRequest(image=image, project_dir=project_dir, source_date_epoch=source_date_epoch,
+                           labels=labels, scratch_dir=scratch_dir, log=log, verbose=verbose, platform=platform,
+                           allow_unpinned=allow_unpinned, warn=warn or log)
+    built, base = builder.build(request)
+    if platform is not None and not same_platform(parse_platform(platform), built.platform):
+        raise ShipitError(f"image {image.name}: asked the {builder.name} builder for {platform}, got "
+                          f"{platform_text(built.platform)}", hint="the engine ignored the platform; build this "
+                                                                   "platform with another builder")
+    return PlatformBuild(platform, built, base, request.base_facts)
+
+
+def _base_record(build: PlatformBuild) -> dict[str, Any]:
+    facts = build.base_facts
+    out: dict[str, Any] = {"base": build.base}
+    if facts is not None and facts.digest:
+        out["base_digest"] = facts.digest
+    if facts is not None and facts.pinned:
+        out["base_pinned"] = facts.pinned
+    return out
+
+
 def build_image(image: ImageConfig, *, project_dir: Path, out: Path, source_date_epoch: int,
                 annotations: dict[str, str], tags: list[str], log, verbose: bool = False,
-                builder: Builder | None = None) -> BuildOutcome:
-    """Build ``image`` and write it to ``out`` as an OCI layout tar; return the artifact's extra."""
+                builder: Builder | None = None, snapshot: bool = False, warn=None) -> BuildOutcome:
+    """Build ``image`` (every platform of ``platforms:``, or its one platform) and write it to ``out`` as an
+    OCI layout tar (an image index for ``platforms:``); return the artifact's extra."""
     if builder is None:
         name, why = select_builder(image, project_dir)
         builder = get_builder(name)
     else:
         why = "given"
     labels = {**annotations, **image.labels}
+    ref = f"{image.repository}:{tags[0]}" if image.repository and tags else (tags[0] if tags else "latest")
     start = time.perf_counter()
+    common = {"tags": tags, "repository": image.repository, "builder": builder.name,
+              "reproducible": builder.reproducible()}
     with tempfile.TemporaryDirectory(prefix=f"shipit-image-{image.name}-") as scratch:
-        request = BuildRequest(image=image, project_dir=project_dir, source_date_epoch=source_date_epoch,
-                               labels=labels, scratch_dir=Path(scratch), log=log, verbose=verbose)
-        built, base = builder.build(request)
-        ref = f"{image.repository}:{tags[0]}" if image.repository and tags else (tags[0] if tags else "latest")
-        written = write_image_archive(out, built, annotations=annotations, ref_name=ref, mtime=source_date_epoch)
-    return BuildOutcome(builder.name, why, time.perf_counter() - start, {
-        "manifest_digest": written.manifest_digest,
-        "config_digest": written.config_digest,
-        "layers": written.layers,
-        "tags": tags,
-        "repository": image.repository,
-        "platform": written.platform,
-        "builder": builder.name,
-        "base": base,
-        "reproducible": builder.reproducible(),
-    })
+        if not image.platforms:
+            build = build_platform(image, None, builder=builder, project_dir=project_dir,
+                                   source_date_epoch=source_date_epoch, labels=labels, scratch_dir=Path(scratch),
+                                   log=log, verbose=verbose, allow_unpinned=snapshot, warn=warn)
+            written = write_image_archive(out, build.image, annotations=annotations, ref_name=ref,
+                                          mtime=source_date_epoch)
+            extra = {"manifest_digest": written.manifest_digest, "config_digest": written.config_digest,
+                     "layers": written.layers, **common, "platform": written.platform, **_base_record(build)}
+            return BuildOutcome(builder.name, why, time.perf_counter() - start, extra)
+        for platform in image.platforms:  # every platform's known obstacle before any build starts
+            problem = builder.platform_problem(BuildRequest(image=image, project_dir=project_dir,
+                                                            source_date_epoch=source_date_epoch, labels=labels,
+                                                            scratch_dir=Path(scratch), platform=platform))
+            if problem:
+                raise problem
+        builds = []
+        for i, platform in enumerate(image.platforms):
+            log(f"image {image.name}: {platform}")
+            (Path(scratch) / str(i)).mkdir()
+            builds.append(build_platform(image, platform, builder=builder, project_dir=project_dir,
+                                         source_date_epoch=source_date_epoch, labels=labels,
+                                         scratch_dir=Path(scratch) / str(i), log=log, verbose=verbose,
+                                         allow_unpinned=snapshot, warn=warn))
+        index = write_index_archive(out, [b.image for b in builds], annotations=annotations, ref_name=ref,
+                                    mtime=source_date_epoch)
+    platforms = []
+    for build, written in zip(builds, index.manifests, strict=True):
+        platforms.append({"platform": platform_text(written.platform), "manifest_digest": written.manifest_digest,
+                          "config_digest": written.config_digest, "layers": written.layers,
+                          **_base_record(build)})
+    base = dict(image.base) if isinstance(image.base, dict) else image.base
+    extra = {"manifest_digest": index.index_digest, "manifest_media_type": MT_INDEX, **common, "base": base,
+             "platforms": platforms}
+    return BuildOutcome(builder.name, why, time.perf_counter() - start, extra)

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from shipit.core.config import Model
 
 NAME_RE = r"^[a-z0-9][a-z0-9._-]*$"
+PLATFORM_RE = r"^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$"
 # <registry[:port]/>path[/path...] without tag or digest (tags come from `tags:`).
 REPOSITORY_RE = r"^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"
 
@@ -56,9 +57,11 @@ class ImageConfig(Model):
     build_args: dict[str, str] = Field(default_factory=dict, description="--build-arg values.")
     target: str | None = Field(None, description="Multi-stage target.")
     # native builder
-    base: str = Field("scratch", description="oci builder: an OCI layout directory, an oci-archive or "
-                                             "docker-archive tarball (path relative to the project, may "
-                                             "start with ~), or 'scratch'.")
+    base: str | dict[str, str] = Field(
+        "scratch", description="oci builder: a registry image pinned by digest (REPO[:TAG]@sha256:...), an OCI "
+                               "layout directory, an oci-archive or docker-archive tarball (path relative to the "
+                               "project, may start with ~), or 'scratch'; with platforms:, also a mapping "
+                               "platform -> base (e.g. {linux/arm64: ~/bases/debian-arm64}).")
     layers: list[LayerConfig] = Field(default_factory=list, description="oci builder: one layer per entry.")
     env: dict[str, str] = Field(default_factory=dict, description="Environment variables (added to the base's).")
     entrypoint: list[str] | None = None
@@ -66,8 +69,11 @@ class ImageConfig(Model):
     workdir: str | None = None
     user: str | None = None
     exposed_ports: list[str] = Field(default_factory=list, description="e.g. ['8000/tcp'].")
-    platform: str | None = Field(None, pattern=r"^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$",
+    platform: str | None = Field(None, pattern=PLATFORM_RE,
                                  description="os/arch of the image (default: the base's, or linux/amd64).")
+    platforms: list[str] | None = Field(
+        None, min_length=1, description="Build one image per platform (os/arch[/variant], e.g. [linux/amd64, "
+                                        "linux/arm64]) and write them as one OCI image index.")
 
     @field_validator("exposed_ports")
     @classmethod
@@ -80,11 +86,51 @@ class ImageConfig(Model):
             out.append(p if "/" in p else p + "/tcp")
         return out
 
+    @field_validator("platforms")
+    @classmethod
+    def _platforms(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        seen = []
+        for p in v:
+            if not re.fullmatch(PLATFORM_RE, p):
+                raise ValueError(f"'{p}' is not a platform like linux/amd64 or linux/arm64/v8")
+            if p in seen:
+                raise ValueError(f"platform '{p}' is listed twice")
+            seen.append(p)
+        return v
+
     @model_validator(mode="after")
     def _builder_inputs(self) -> ImageConfig:
         if self.builder in ("docker", "buildah") and self.layers:
             raise ValueError(f"layers: is for the oci builder; builder {self.builder} builds the Dockerfile")
+        if self.platform and self.platforms:
+            raise ValueError("give platform: (one image) or platforms: (an image index), not both")
+        if isinstance(self.base, dict):
+            if not self.platforms:
+                raise ValueError("base: as a mapping (platform -> base) needs platforms: [...]")
+            bad = [k for k in self.base if not re.fullmatch(PLATFORM_RE, k)]
+            if bad:
+                raise ValueError(f"base: key '{bad[0]}' is not a platform like linux/arm64")
+            missing = [p for p in self.platforms if p not in self.base]
+            extra = [k for k in self.base if k not in self.platforms]
+            if missing:
+                raise ValueError(f"base: names no base for platform {missing[0]} (listed in platforms:)")
+            if extra:
+                raise ValueError(f"base: names a base for {extra[0]}, which platforms: does not list")
         return self
+
+    def base_for(self, platform: str | None) -> str:
+        """The base of one platform: the mapping's entry, or the one base every platform starts from."""
+        if isinstance(self.base, dict):
+            return self.base[platform] if platform else next(iter(self.base.values()))
+        return self.base
+
+    def bases(self) -> list[str]:
+        """Every distinct base, in the order of platforms:."""
+        if isinstance(self.base, dict):
+            return list(dict.fromkeys(self.base[p] for p in self.platforms or self.base))
+        return [self.base]
 
 
 #: The shipit.yaml sections this capability owns (assembled by shipit.config).

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from shipit.core.errors import ShipitError
 from shipit.core.tools import Tool
-from shipit.images.buildah import _failing_step, _from_line
+from shipit.images.buildah import _failing_step, _from_line, _hint, foreign_run_problem
 from shipit.images.interface import Builder, BuildRequest
 from shipit.images.layout import Image, _safe_extract, load_docker_archive
 from shipit.images.oci import LayerCache
@@ -70,11 +70,19 @@ class DockerBuilder(Builder):
     def reproducible(self) -> bool:
         return False
 
+    def platform_problem(self, request: BuildRequest) -> ShipitError | None:
+        """RUN steps of a foreign platform need an emulator (binfmt_misc); say so before building anything."""
+        return foreign_run_problem(request.existing_dockerfile(), request.image.name, request.target_platform)
+
     def build(self, request: BuildRequest) -> tuple[Image, str]:
         import docker
 
         img = request.image
         dockerfile = request.existing_dockerfile()
+        platform = request.target_platform
+        problem = self.platform_problem(request)
+        if problem:
+            raise problem
         client = _client()
         tag = f"localhost/shipit-build/{img.name}:{uuid.uuid4().hex[:12]}"
         lines: deque[str] = deque(maxlen=400)
@@ -84,7 +92,7 @@ class DockerBuilder(Builder):
                 stream = client.api.build(
                     path=str(request.resolve(img.context)), dockerfile=str(dockerfile), tag=tag,
                     buildargs=dict(img.build_args) or None, target=img.target, labels=dict(request.labels),
-                    rm=True, forcerm=True, decode=True, pull=False,
+                    rm=True, forcerm=True, decode=True, pull=False, platform=platform,
                 )
                 for chunk in stream:
                     if "stream" in chunk:
@@ -97,7 +105,7 @@ class DockerBuilder(Builder):
                     if "error" in chunk:
                         raise ShipitError(
                             f"image {img.name}: build failed: {chunk['error'].strip()}\n" + _failing_step(list(lines)),
-                            hint="rerun with -v to see the whole build log")
+                            hint=_hint([*lines, chunk["error"]], platform))
             except docker.errors.APIError as exc:
                 raise ShipitError(f"image {img.name}: the engine refused the build: {exc.explanation or exc}",
                                   hint=f"engine at {engine_address()}") from None

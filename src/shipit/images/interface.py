@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from shipit.core.errors import ShipitError
 from shipit.core.tools import Tool
@@ -25,6 +26,17 @@ class BuildRequest:
     log: Callable[[str], None] = print  # one line of build output (shown with -v)
     verbose: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    #: the one platform to build (os/arch[/variant]); None: the image's ``platform:``, else the base's
+    platform: str | None = None
+    #: a registry base given by tag only is allowed (``--snapshot``), with a warning
+    allow_unpinned: bool = False
+    warn: Callable[[str], None] = lambda _m: None
+    #: filled by the builder: what to record about the base (a :class:`shipit.images.bases.BaseFacts`)
+    base_facts: Any = None
+
+    @property
+    def target_platform(self) -> str | None:
+        return self.platform or self.image.platform
 
     def resolve(self, rel: str) -> Path:
         """A path from shipit.yaml: relative to the project directory, '~' expanded."""
@@ -65,6 +77,11 @@ class Builder(ABC):
         Raise :class:`shipit.errors.ShipitError` with the failing step and its output on failure.
         Blobs may live in ``request.scratch_dir`` or in a cache; they are read before it is removed.
         """
+
+    def platform_problem(self, request: BuildRequest) -> ShipitError | None:
+        """Why this builder cannot build ``request.target_platform`` here (checked for every platform
+        before any is built), or None."""
+        return None
 
     def reproducible(self) -> bool:
         """True when the same inputs and SOURCE_DATE_EPOCH give the same manifest digest."""

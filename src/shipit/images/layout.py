@@ -82,6 +82,7 @@ class Image:
     config: bytes
     layers: list[Blob]
     manifest_annotations: dict[str, str] = field(default_factory=dict)
+    source_digest: str | None = None  # the manifest digest it was read from (a base), if any
 
     @property
     def config_json(self) -> dict[str, Any]:
@@ -94,6 +95,33 @@ class Image:
         if cfg.get("variant"):
             out["variant"] = cfg["variant"]
         return out
+
+
+def parse_platform(text: str) -> dict[str, str]:
+    """``os/arch[/variant]`` → an OCI platform object (``linux/arm64`` → {os: linux, architecture: arm64})."""
+    parts = text.split("/")
+    out = {"os": parts[0], "architecture": parts[1] if len(parts) > 1 else ""}
+    if len(parts) > 2 and parts[2]:
+        out["variant"] = parts[2]
+    return out
+
+
+def platform_text(platform: dict[str, Any]) -> str:
+    """An OCI platform object → ``os/arch[/variant]``."""
+    parts = [str(platform.get("os", "")), str(platform.get("architecture", ""))]
+    if platform.get("variant"):
+        parts.append(str(platform["variant"]))
+    return "/".join(parts)
+
+
+def same_platform(want: dict[str, Any], have: dict[str, Any]) -> bool:
+    """Whether ``have`` (a descriptor's or config's platform) is the platform ``want``; a variant that
+    ``want`` leaves open matches any, and arm64's default variant v8 equals no variant."""
+    if want.get("os") != have.get("os") or want.get("architecture") != have.get("architecture"):
+        return False
+    default = "v8" if want.get("architecture") == "arm64" else ""
+    wv, hv = want.get("variant") or "", have.get("variant") or ""
+    return not wv or (wv or default) == (hv or default)
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -297,8 +325,11 @@ def _pick(manifests: list[dict], ref: str | None, platform: dict | None, where: 
             raise ShipitError(f"{where}: no image named {ref!r}",
                               hint=f"names in the layout: {', '.join(names) or 'none'}")
     if platform and len(cands) > 1:
-        plat = [m for m in cands if m.get("platform", {}).get("os") == platform["os"]
-                and m.get("platform", {}).get("architecture") == platform["architecture"]]
+        plat = [m for m in cands if same_platform(platform, m.get("platform") or {})]
+        if not plat and all(m.get("platform") for m in cands):
+            raise ShipitError(f"{where}: no {platform_text(platform)} image in the index",
+                              hint="platforms in it: " + ", ".join(sorted({platform_text(m["platform"])
+                                                                           for m in cands})))
         cands = plat or cands
     digests = {m["digest"] for m in cands}
     if not cands:
@@ -335,7 +366,7 @@ def load_layout(layout_dir: Path, *, ref: str | None = None, platform: dict | No
             raise ShipitError(f"{where}: layer blob {layer.digest} is missing")
         mt = {MT_DOCKER_LAYER: MT_LAYER_GZIP}.get(layer.media_type, layer.media_type)
         layers.append(Blob({"mediaType": mt, "digest": layer.digest, "size": layer.size}, path=path))
-    return Image(config=config, layers=layers)
+    return Image(config=config, layers=layers, source_digest=image.manifest_digest)
 
 
 def _read_json(path: Path, what: str) -> Any:
@@ -387,8 +418,9 @@ def manifest_for(image: Image, annotations: dict[str, str]) -> bytes:
         "config": {"mediaType": MT_CONFIG, "digest": sha256_digest(image.config), "size": len(image.config)},
         "layers": [{k: b.descriptor[k] for k in ("mediaType", "digest", "size")} for b in image.layers],
     }
-    if annotations:
-        manifest["annotations"] = dict(sorted(annotations.items()))
+    merged = {**annotations, **image.manifest_annotations}
+    if merged:
+        manifest["annotations"] = dict(sorted(merged.items()))
     return json_bytes(manifest)
 
 
@@ -401,19 +433,11 @@ class WrittenImage:
     platform: dict[str, str]
 
 
-def write_image_archive(out: Path, image: Image, *, annotations: dict[str, str], ref_name: str,
-                        mtime: int) -> WrittenImage:
-    """Write ``image`` as an OCI image layout in a deterministic tar at ``out`` (atomically)."""
-    manifest = manifest_for(image, annotations)
-    manifest_digest = sha256_digest(manifest)
-    desc = {"mediaType": MT_MANIFEST, "digest": manifest_digest, "size": len(manifest),
-            "annotations": {REF_NAME: ref_name}}
-    index = json_bytes({"schemaVersion": 2, "mediaType": MT_INDEX, "manifests": [desc]})
-    blobs: dict[str, Blob] = {}
-    for blob in [Blob({"digest": manifest_digest, "size": len(manifest)}, data=manifest),
-                 Blob({"digest": sha256_digest(image.config), "size": len(image.config)}, data=image.config),
-                 *image.layers]:
-        blobs.setdefault(blob.digest, blob)
+def _write_layout_tar(out: Path, index: bytes, blobs: list[Blob], mtime: int) -> None:
+    """The OCI layout tar: blobs (each once, sorted by digest), then index.json and oci-layout; atomic."""
+    unique: dict[str, Blob] = {}
+    for blob in blobs:
+        unique.setdefault(blob.digest, blob)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
@@ -421,8 +445,8 @@ def write_image_archive(out: Path, image: Image, *, annotations: dict[str, str],
         with open(tmp, "wb") as raw, tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
             tar.addfile(_tarinfo("blobs/", mtime, directory=True))
             tar.addfile(_tarinfo("blobs/sha256/", mtime, directory=True))
-            for digest in sorted(blobs):
-                blob = blobs[digest]
+            for digest in sorted(unique):
+                blob = unique[digest]
                 with blob.open() as fh:
                     tar.addfile(_tarinfo(blob_name(digest), mtime, size=blob.size), fh)
             layout_file = json_bytes({"imageLayoutVersion": OCI_LAYOUT_VERSION})
@@ -431,8 +455,74 @@ def write_image_archive(out: Path, image: Image, *, annotations: dict[str, str],
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _image_blobs(image: Image, manifest: bytes) -> list[Blob]:
+    return [Blob({"digest": sha256_digest(manifest), "size": len(manifest)}, data=manifest),
+            Blob({"digest": sha256_digest(image.config), "size": len(image.config)}, data=image.config),
+            *image.layers]
+
+
+def _written(image: Image, manifest: bytes) -> WrittenImage:
     layers = [{"digest": b.digest, "size": b.size, "media_type": b.descriptor["mediaType"]} for b in image.layers]
-    return WrittenImage(manifest_digest, len(manifest), sha256_digest(image.config), layers, image.platform)
+    return WrittenImage(sha256_digest(manifest), len(manifest), sha256_digest(image.config), layers, image.platform)
+
+
+def write_image_archive(out: Path, image: Image, *, annotations: dict[str, str], ref_name: str,
+                        mtime: int) -> WrittenImage:
+    """Write ``image`` as an OCI image layout in a deterministic tar at ``out`` (atomically)."""
+    manifest = manifest_for(image, annotations)
+    desc = {"mediaType": MT_MANIFEST, "digest": sha256_digest(manifest), "size": len(manifest),
+            "annotations": {REF_NAME: ref_name}}
+    index = json_bytes({"schemaVersion": 2, "mediaType": MT_INDEX, "manifests": [desc]})
+    _write_layout_tar(out, index, _image_blobs(image, manifest), mtime)
+    return _written(image, manifest)
+
+
+@dataclass
+class WrittenIndex:
+    index_digest: str
+    index_size: int
+    manifests: list[WrittenImage]  # in the index's order
+
+
+def index_for(images: list[Image], manifests: list[bytes], annotations: dict[str, str]) -> bytes:
+    """An OCI image index over per-platform manifests (in the given order), each with its platform."""
+    descriptors = []
+    for image, manifest in zip(images, manifests, strict=True):
+        descriptors.append({"mediaType": MT_MANIFEST, "digest": sha256_digest(manifest), "size": len(manifest),
+                            "platform": image.platform})
+    index: dict[str, Any] = {"schemaVersion": 2, "mediaType": MT_INDEX, "manifests": descriptors}
+    if annotations:
+        index["annotations"] = dict(sorted(annotations.items()))
+    return json_bytes(index)
+
+
+def write_index_archive(out: Path, images: list[Image], *, annotations: dict[str, str], ref_name: str,
+                        mtime: int) -> WrittenIndex:
+    """Write one image per platform as an OCI image layout tar whose index.json names one image index.
+
+    That nesting is what ``docker buildx`` and ``buildah manifest push --all oci:`` write: skopeo,
+    podman and registries see one multi-platform image (``skopeo copy --multi-arch all`` keeps every
+    digest). The platforms must differ; blobs the platforms share (the project's layers) are stored once.
+    """
+    seen: dict[str, int] = {}
+    for i, image in enumerate(images):
+        key = platform_text(image.platform)
+        if key in seen:
+            raise ShipitError(f"two images of the index are {key}", hint="each platform may appear once")
+        seen[key] = i
+    manifests = [manifest_for(image, annotations) for image in images]
+    index = index_for(images, manifests, annotations)
+    desc = {"mediaType": MT_INDEX, "digest": sha256_digest(index), "size": len(index),
+            "annotations": {REF_NAME: ref_name}}
+    top = json_bytes({"schemaVersion": 2, "mediaType": MT_INDEX, "manifests": [desc]})
+    blobs = [Blob({"digest": sha256_digest(index), "size": len(index)}, data=index)]
+    for image, manifest in zip(images, manifests, strict=True):
+        blobs += _image_blobs(image, manifest)
+    _write_layout_tar(out, top, blobs, mtime)
+    return WrittenIndex(sha256_digest(index), len(index),
+                        [_written(image, manifest) for image, manifest in zip(images, manifests, strict=True)])
 
 
 def write_layout_dir(out: Path, image: Image, *, annotations: dict[str, str], ref_name: str) -> str:
@@ -465,14 +555,36 @@ class ArchiveProblem(ShipitError):
         self.reason = reason
 
 
-def check_archive(path: Path, *, expect: str | None = None, check_diff_ids: bool = False) -> str:
-    """Recompute every digest of an ``.oci.tar`` and return the digest of its image manifest.
+@dataclass(frozen=True)
+class ArchiveFacts:
+    """What :func:`inspect_archive` recomputed: the digest the archive names (an image manifest, or an
+    image index), and per platform the manifest digest (one entry, platform "", for a plain image)."""
 
-    Every blob is read once and must hash to its name; the manifest (``expect``, or the only one the
-    index lists) must be referenced by index.json, and its config and layers must be present with the
-    sizes their descriptors give; the config's ``rootfs.diff_ids`` must match the layers in number (and,
-    with ``check_diff_ids``, each gzip layer must decompress to its diff_id). Raises
-    :class:`ArchiveProblem` with the first problem found.
+    digest: str
+    media_type: str
+    platforms: tuple[tuple[str, str], ...]
+
+
+def check_archive(path: Path, *, expect: str | None = None, check_diff_ids: bool = False) -> str:
+    """Recompute every digest of an ``.oci.tar`` and return the digest of its image (manifest or index).
+
+    See :func:`inspect_archive`; raises :class:`ArchiveProblem` with the first problem found.
+    """
+    return inspect_archive(path, expect=expect, check_diff_ids=check_diff_ids).digest
+
+
+def inspect_archive(path: Path, *, expect: str | None = None, check_diff_ids: bool = False) -> ArchiveFacts:
+    """Recompute every digest of an ``.oci.tar``.
+
+    Every blob is read once and must hash to its name. The image is ``expect`` or the only one
+    index.json names: an image manifest, or an image index (a multi-platform image). For an index, the
+    index blob is parsed and each of its manifests is checked as below, its descriptor's size must be
+    the blob's, each must carry a platform, no platform may appear twice, and each manifest's config
+    must name the platform its descriptor claims (so a platform's manifest cannot be swapped for
+    another's). For a manifest: it must be referenced by index.json (directly or through an index),
+    its config and layers must be present with the sizes their descriptors give, the config's
+    ``rootfs.diff_ids`` must match the layers in number (and, with ``check_diff_ids``, each gzip layer
+    must decompress to its diff_id). Raises :class:`ArchiveProblem` with the first problem found.
     """
     path = Path(path)
     try:
@@ -494,6 +606,8 @@ def check_archive(path: Path, *, expect: str | None = None, check_diff_ids: bool
                 if h.hexdigest() != name.rsplit("/", 1)[1]:
                     raise ArchiveProblem(path, f"blob {name} is corrupt: it hashes to sha256:{h.hexdigest()[:16]}…; "
                                                "the archive was modified")
+            top = [d for d in layout.read_json("index.json").get("manifests") or [] if isinstance(d, dict)]
+            indexes = {d.get("digest"): d for d in top if d.get("mediaType") in INDEX_MEDIA_TYPES}
             digests = [d["digest"] for d in layout.manifests()]
         except (OSError, tarfile.TarError, zlib.error) as exc:
             raise ArchiveProblem(path, f"not a readable tar archive ({exc})") from None
@@ -501,6 +615,10 @@ def check_archive(path: Path, *, expect: str | None = None, check_diff_ids: bool
             raise
         except ShipitError as exc:
             raise ArchiveProblem(path, exc.message.removeprefix(f"{path}: ")) from None
+        if expect is None and len(indexes) == 1 and len({d.get("digest") for d in top}) == 1:
+            expect = next(iter(indexes))
+        if expect is not None and expect in indexes:
+            return _check_index(layout, path, indexes[expect], check_diff_ids)
         if expect is not None:
             if expect not in digests:
                 raise ArchiveProblem(path, f"index.json does not reference the recorded manifest {expect[:23]}…")
@@ -509,40 +627,100 @@ def check_archive(path: Path, *, expect: str | None = None, check_diff_ids: bool
             raise ArchiveProblem(path, f"expected exactly one image in index.json, found {len(set(digests))}")
         else:
             digest = digests[0]
+        _check_manifest(layout, path, digest, check_diff_ids)
+    return ArchiveFacts(digest, MT_MANIFEST, (("", digest),))
+
+
+def _check_index(layout: OciLayout, path: Path, desc: dict[str, Any], check_diff_ids: bool) -> ArchiveFacts:
+    digest = desc["digest"]
+    try:
+        size = layout.size(layout.blob_name(digest))
+        if size is None:
+            raise ArchiveProblem(path, f"image index blob {layout.blob_name(digest)} is missing")
+        if desc.get("size") is not None and desc["size"] != size:
+            raise ArchiveProblem(path, f"index.json gives the image index size {desc['size']}, its blob has {size}")
+        index = layout.blob_json(digest)
+    except ArchiveProblem:
+        raise
+    except ShipitError as exc:
+        raise ArchiveProblem(path, exc.message.removeprefix(f"{path}: ")) from None
+    if index.get("mediaType", MT_INDEX) not in INDEX_MEDIA_TYPES:
+        raise ArchiveProblem(path, f"image index {digest[:19]}… has media type {index.get('mediaType')}")
+    entries = index.get("manifests")
+    if not isinstance(entries, list) or not entries:
+        raise ArchiveProblem(path, f"image index {digest[:19]}… lists no manifests")
+    platforms: list[tuple[str, str]] = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("platform"), dict) or "digest" not in entry:
+            raise ArchiveProblem(path, f"image index {digest[:19]}…: a manifest descriptor without a platform")
+        if entry.get("mediaType") not in (MT_MANIFEST, MT_DOCKER_MANIFEST):
+            raise ArchiveProblem(path, f"image index {digest[:19]}… lists a {entry.get('mediaType')}, "
+                                       "not an image manifest (nested indexes are not supported)")
+        name = platform_text(entry["platform"])
+        if any(name == p for p, _ in platforms):
+            raise ArchiveProblem(path, f"image index {digest[:19]}… lists {name} twice")
+        actual = layout.size(layout.blob_name(entry["digest"]))
+        if actual is not None and entry.get("size") != actual:
+            raise ArchiveProblem(path, f"{name}: the index gives manifest size {entry.get('size')}, its blob has "
+                                       f"{actual}")
+        image = _check_manifest(layout, path, entry["digest"], check_diff_ids)
+        have = {k: image.config.get(k) for k in ("os", "architecture", "variant") if image.config.get(k)}
+        if not same_platform(entry["platform"], have):
+            raise ArchiveProblem(path, f"the index lists manifest {entry['digest'][:19]}… as {name}, but its config "
+                                       f"is {platform_text(have)}: a platform's image was swapped for another's")
+        platforms.append((name, entry["digest"]))
+    return ArchiveFacts(digest, MT_INDEX, tuple(platforms))
+
+
+def _check_manifest(layout: OciLayout, path: Path, digest: str, check_diff_ids: bool) -> ImageRef:
+    try:
         if layout.size(layout.blob_name(digest)) is None:
             raise ArchiveProblem(path, f"manifest blob {layout.blob_name(digest)} is missing")
-        try:
-            image = layout.image_at(digest)
-        except ShipitError as exc:
-            raise ArchiveProblem(path, exc.message.removeprefix(f"{path}: ")) from None
-        descriptors = [(image.config_digest, None, "config")] + [
-            (layer.digest, layer.size, f"layer {i}") for i, layer in enumerate(image.layers)]
-        for blob_digest, size, what in descriptors:
-            name = layout.blob_name(blob_digest)
-            actual = layout.size(name)
-            if actual is None:
-                raise ArchiveProblem(path, f"{what} blob {name} referenced by the manifest is missing")
-            if size is not None and actual != size:
-                raise ArchiveProblem(path, f"{what} blob {name} has size {actual}, the manifest says {size}")
-        diff_ids = image.config.get("rootfs", {}).get("diff_ids", [])
-        if len(diff_ids) != len(image.layers):
-            raise ArchiveProblem(path, f"config lists {len(diff_ids)} diff_ids for {len(image.layers)} layers")
-        if check_diff_ids:
-            for i, layer in enumerate(image.layers):
-                h = hashlib.sha256()
-                with layout.open_layer(layer) as fh:
-                    stream = gzip.GzipFile(fileobj=fh) if layer.media_type in GZIP_LAYERS else fh
-                    while chunk := stream.read(CHUNK):
-                        h.update(chunk)
-                if "sha256:" + h.hexdigest() != diff_ids[i]:
-                    raise ArchiveProblem(path, f"layer {i} does not decompress to its diff_id {diff_ids[i]}")
-    return digest
+        image = layout.image_at(digest)
+    except ArchiveProblem:
+        raise
+    except ShipitError as exc:
+        raise ArchiveProblem(path, exc.message.removeprefix(f"{path}: ")) from None
+    descriptors = [(image.config_digest, None, "config")] + [
+        (layer.digest, layer.size, f"layer {i}") for i, layer in enumerate(image.layers)]
+    for blob_digest, size, what in descriptors:
+        name = layout.blob_name(blob_digest)
+        actual = layout.size(name)
+        if actual is None:
+            raise ArchiveProblem(path, f"{what} blob {name} referenced by the manifest is missing")
+        if size is not None and actual != size:
+            raise ArchiveProblem(path, f"{what} blob {name} has size {actual}, the manifest says {size}")
+    diff_ids = image.config.get("rootfs", {}).get("diff_ids", [])
+    if len(diff_ids) != len(image.layers):
+        raise ArchiveProblem(path, f"config lists {len(diff_ids)} diff_ids for {len(image.layers)} layers")
+    if check_diff_ids:
+        for i, layer in enumerate(image.layers):
+            h = hashlib.sha256()
+            with layout.open_layer(layer) as fh:
+                stream = gzip.GzipFile(fileobj=fh) if layer.media_type in GZIP_LAYERS else fh
+                while chunk := stream.read(CHUNK):
+                    h.update(chunk)
+            if "sha256:" + h.hexdigest() != diff_ids[i]:
+                raise ArchiveProblem(path, f"layer {i} does not decompress to its diff_id {diff_ids[i]}")
+    return image
 
 
-def archive_problem(path: Path, recorded_digest: str) -> str | None:
-    """None if the archive is intact and holds the image ``recorded_digest``; else why not (for reports)."""
+def archive_problem(path: Path, recorded_digest: str, platforms: dict[str, str] | None = None) -> str | None:
+    """None if the archive is intact and holds the image ``recorded_digest`` (with, for an image index,
+    exactly the ``platforms`` {os/arch: manifest digest} recorded); else why not (for reports)."""
     try:
-        check_archive(path, expect=recorded_digest)
+        facts = inspect_archive(path, expect=recorded_digest)
     except ArchiveProblem as exc:
         return exc.reason
+    if platforms is not None:
+        found = dict(facts.platforms) if facts.media_type == MT_INDEX else {}
+        if found != platforms:
+            for name in sorted(set(found) | set(platforms)):
+                if name not in found:
+                    return f"the image index has no {name} image (recorded {platforms[name][:19]}…)"
+                if name not in platforms:
+                    return f"the image index has a {name} image that manifest.json does not record"
+                if found[name] != platforms[name]:
+                    return (f"{name}: the index names manifest {found[name][:19]}…, manifest.json records "
+                            f"{platforms[name][:19]}…")
     return None

@@ -28,30 +28,14 @@ from pathlib import Path, PurePosixPath
 from shipit.core.errors import ShipitError
 from shipit.core.files import normalized, sha256_file, write_bytes
 from shipit.core.tools import Tool
+from shipit.images.bases import cache_root, load_base
 from shipit.images.config import ImageConfig, LayerConfig
 from shipit.images.interface import Builder, BuildRequest
-from shipit.images.layout import (
-    MT_LAYER_GZIP,
-    Blob,
-    Image,
-    _safe_extract,
-    is_docker_archive,
-    json_bytes,
-    load_docker_archive,
-    load_layout,
-)
+from shipit.images.layout import MT_LAYER_GZIP, Blob, Image, json_bytes
 
 CHUNK = 1 << 20
 GZIP_LEVEL = 6
 LAYER_FORMAT = "v1"  # bump when the tar layout changes, so old cache entries are not reused
-
-
-def cache_root() -> Path:
-    """``$SHIPIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/shipit``, else ``~/.cache/shipit``."""
-    if os.environ.get("SHIPIT_CACHE_DIR"):
-        return Path(os.environ["SHIPIT_CACHE_DIR"])
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "shipit"
 
 
 # --- the tar of one layer --------------------------------------------------------------------------
@@ -341,35 +325,7 @@ class LayerCache:
         return self.store(diff_id, produce)
 
 
-# --- bases and configs -------------------------------------------------------------------------------
-
-
-def _scratch_config(platform: str | None) -> dict:
-    os_, arch = (platform or "linux/amd64").split("/")[:2]
-    return {"architecture": arch, "os": os_, "config": {}, "rootfs": {"type": "layers", "diff_ids": []}}
-
-
-def load_base(base: str, request: BuildRequest, cache: LayerCache) -> tuple[Image, dict]:
-    """The base image (layers + parsed config); ``scratch`` is an empty image."""
-    if base == "scratch":
-        return Image(config=b"", layers=[]), _scratch_config(request.image.platform)
-    path = request.resolve(base)
-    if not path.exists():
-        raise ShipitError(f"image {request.image.name}: base {base!r} not found ({path})",
-                          hint="give an OCI layout directory, an oci-archive or docker-archive tarball, or "
-                               "'scratch'; the demo's Debian base is built by scripts/build-debian-base.sh")
-    where = f"base {base}"
-    if path.is_dir():
-        directory = path
-    else:
-        directory = request.scratch_dir / "base"
-        directory.mkdir(parents=True, exist_ok=True)
-        _safe_extract(path, directory)
-    if is_docker_archive(directory):
-        image = load_docker_archive(directory, cache.compress_tar, where=where)
-    else:
-        image = load_layout(directory, where=where)
-    return image, json.loads(image.config)
+# --- configs -----------------------------------------------------------------------------------------
 
 
 def build_config(image: ImageConfig, base_cfg: dict, diff_ids: list[str], history: list[dict],
@@ -418,12 +374,17 @@ def build_config(image: ImageConfig, base_cfg: dict, diff_ids: list[str], histor
 
 
 class OciBuilder(Builder):
-    """Daemonless, reproducible builds from ``base`` + ``layers`` (no Dockerfile)."""
+    """Daemonless, reproducible builds from ``base`` + ``layers`` (no Dockerfile), one platform per call.
+
+    The project's layers do not depend on the platform: one builder builds them once and every platform
+    of the image shares the same blobs (and digests)."""
 
     name = "oci"
 
     def __init__(self, cache: LayerCache | None = None):
         self.cache = cache
+        self._layers: dict[tuple[str, str, int], tuple[Blob, int]] = {}
+        self._pins: dict[str, str] = {}  # an unpinned registry base's digest, the same for every platform
 
     def available(self) -> tuple[bool, str]:
         return True, "built into shipit (pure Python, no daemon)"
@@ -431,31 +392,38 @@ class OciBuilder(Builder):
     def requirements(self) -> list[Tool]:
         return []
 
+    def _layer(self, layer: LayerConfig, request: BuildRequest, cache: LayerCache) -> tuple[Blob, int]:
+        key = (layer.model_dump_json(), str(request.project_dir), request.source_date_epoch)
+        if key not in self._layers:
+            entries = layer_entries(layer, request.project_dir)
+            self._layers[key] = (cache.layer(entries, request.source_date_epoch), len(entries))
+        return self._layers[key]
+
     def build(self, request: BuildRequest) -> tuple[Image, str]:
         img = request.image
+        platform = request.target_platform
         cache = self.cache or LayerCache()
-        base, base_cfg = load_base(img.base, request, cache)
+        base_text = img.base_for(platform)
+        base, base_cfg, facts = load_base(
+            base_text, platform=platform, project_dir=request.project_dir, scratch_dir=request.scratch_dir,
+            compress=cache.compress_tar, insecure=img.insecure, allow_unpinned=request.allow_unpinned,
+            warn=request.warn, log=request.log, image_name=img.name, pins=self._pins)
+        request.base_facts = facts
         if base.layers and len(base_cfg.get("rootfs", {}).get("diff_ids", [])) != len(base.layers):
-            raise ShipitError(f"base {img.base}: config and manifest disagree on the number of layers")
-        if img.platform:
-            want = img.platform.split("/")
-            have = [base_cfg.get("os", "linux"), base_cfg.get("architecture", "amd64")]
-            if img.base != "scratch" and want[:2] != have:
-                raise ShipitError(f"image {img.name}: platform {img.platform} but base {img.base} is "
-                                  f"{'/'.join(have)}", hint="drop platform: or use a base of that platform")
-        if not img.layers and img.base == "scratch":
+            raise ShipitError(f"base {base_text}: config and manifest disagree on the number of layers")
+        if not img.layers and base_text == "scratch":
             raise ShipitError(f"image {img.name}: nothing to build (scratch base and no layers)",
                               hint="add layers: (src/dest) or a base:")
         created = datetime.fromtimestamp(request.source_date_epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         layers, diff_ids, history = [], [], []
         for layer in img.layers:
-            entries = layer_entries(layer, request.project_dir)
-            blob = cache.layer(entries, request.source_date_epoch)
-            request.log(f"layer {layer.src} -> {layer.dest}: {len(entries)} entries, {blob.digest[:19]} "
+            blob, count = self._layer(layer, request, cache)
+            request.log(f"layer {layer.src} -> {layer.dest}: {count} entries, {blob.digest[:19]} "
                         f"({blob.size} bytes)")
             layers.append(blob)
             diff_ids.append(blob.descriptor["diff_id"])
             history.append({"created": created, "created_by": f"shipit: COPY {layer.src} {layer.dest}"})
         config = build_config(img, base_cfg, diff_ids, history, request.labels, created)
-        image = Image(config=json_bytes(config), layers=base.layers + layers)
-        return image, img.base
+        image = Image(config=json_bytes(config), layers=base.layers + layers,
+                      manifest_annotations=dict(facts.annotations))
+        return image, base_text

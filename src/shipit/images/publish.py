@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,23 +31,24 @@ from shipit.images.layout import (
     MT_DOCKER_MANIFEST,
     MT_INDEX,
     MT_MANIFEST,
-    check_archive,
+    inspect_archive,
 )
+from shipit.images.registry import (  # noqa: F401 (AuthError, USER_ENV...: this module's API)
+    PASSWORD_ENV,
+    USER_ENV,
+    AuthError,
+    TransientError,
+    credentials,
+    split_repository,
+)
+from shipit.images.registry import authorize as _authorize
+from shipit.images.registry import with_retries as _with_retries
 
-USER_ENV, PASSWORD_ENV = "SHIPIT_REGISTRY_USERNAME", "SHIPIT_REGISTRY_PASSWORD"
 RETRYABLE = re.compile(r"connection refused|connection reset|broken pipe|EOF|timeout|i/o timeout|"
                        r"no route to host|TLS handshake|\b50[0-9]\b|internal server error|bad gateway|"
                        r"service unavailable|gateway timeout|too many requests|\b429\b", re.I)
 AUTH_FAILED = re.compile(r"unauthorized|authentication required|denied|\b401\b|\b403\b|invalid username",
                          re.I)
-
-
-class AuthError(ShipitError):
-    pass
-
-
-class TransientError(ShipitError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,8 @@ class Target:
     repository: str
     tag: str
     digest: str
+    #: a multi-platform image: (os/arch, manifest digest) of each platform the index lists
+    platforms: tuple[tuple[str, str], ...] = ()
 
     @property
     def registry(self) -> str:
@@ -69,84 +70,14 @@ class Target:
         return f"{self.repository}:{self.tag}"
 
 
-def split_repository(repository: str) -> tuple[str, str]:
-    """``host[:port]/path`` → (registry host, path); Docker Hub names get docker.io (+ library/)."""
-    first, _, rest = repository.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        return first, rest
-    path = repository if rest else f"library/{repository}"
-    return "docker.io", path
-
-
-# --- credentials -----------------------------------------------------------------------------------
-
-
-def auth_files() -> list[Path]:
-    """Where podman/skopeo/buildah and Docker keep logins, in the order containers-auth.json(5) reads them."""
-    out = []
-    if os.environ.get("REGISTRY_AUTH_FILE"):
-        out.append(Path(os.environ["REGISTRY_AUTH_FILE"]))
-    if os.environ.get("XDG_RUNTIME_DIR"):
-        out.append(Path(os.environ["XDG_RUNTIME_DIR"]) / "containers" / "auth.json")
-    out.append(Path.home() / ".config" / "containers" / "auth.json")
-    docker_dir = Path(os.environ["DOCKER_CONFIG"]) if os.environ.get("DOCKER_CONFIG") else Path.home() / ".docker"
-    out.append(docker_dir / "config.json")
-    return out
-
-
-def _from_auth_file(path: Path, registry: str) -> tuple[str, str] | None:
-    try:
-        auths = json.loads(path.read_text()).get("auths", {})
-    except (OSError, ValueError, AttributeError):
-        return None
-    for key, value in auths.items():
-        host = re.sub(r"^https?://", "", key).split("/", 1)[0]
-        if host == registry and isinstance(value, dict) and value.get("auth"):
-            try:
-                user, _, password = base64.b64decode(value["auth"]).decode().partition(":")
-            except ValueError:
-                raise ShipitError(f"{path}: the entry for {key} is not base64 'user:password'") from None
-            return user, password
-    return None
-
-
-def credentials(registry: str) -> tuple[tuple[str, str] | None, str]:
-    """(user, password) for ``registry`` and where they came from; (None, "anonymous") if none."""
-    user, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
-    if user or password:
-        if not (user and password):
-            raise ShipitError(f"set both {USER_ENV} and {PASSWORD_ENV}, or neither")
-        return (user, password), f"${USER_ENV}"
-    for path in auth_files():
-        found = _from_auth_file(path, registry)
-        if found:
-            return found, str(path)
-    return None, "anonymous"
-
-
 # --- push and check --------------------------------------------------------------------------------
-
-
-def _with_retries(action: Callable[[], Any], what: str, retries: int, backoff: float,
-                  log: Callable[[str], None]) -> Any:
-    delay = backoff
-    for attempt in range(retries + 1):
-        try:
-            return action()
-        except TransientError as exc:
-            if attempt == retries:
-                raise ShipitError(f"{what}: gave up after {retries + 1} attempts: {exc.message}",
-                                  hint="is the registry up and reachable? (check the address, --insecure for "
-                                       "plain HTTP)") from None
-            log(f"{what}: {exc.message}; retrying in {delay:.1f}s")
-            time.sleep(delay)
-            delay *= 2
-    raise AssertionError("unreachable")
 
 
 def skopeo_push(target: Target, *, insecure: bool, authfile: Path | None, timeout: float = 1800) -> None:
     cmd = ["skopeo", "copy", "--quiet", "--preserve-digests", "--retry-times", "0",
            f"--dest-tls-verify={'false' if insecure else 'true'}"]
+    if target.platforms:  # an image index: every platform, the index byte for byte (else skopeo picks one)
+        cmd += ["--multi-arch", "all"]
     if authfile:  # else skopeo looks up its usual auth files and credential helpers itself
         cmd += ["--dest-authfile", str(authfile)]
     cmd += [f"oci-archive:{target.path}", f"docker://{target.reference}"]
@@ -170,14 +101,16 @@ def skopeo_push(target: Target, *, insecure: bool, authfile: Path | None, timeou
                       if "http response to https" in detail.lower() or "x509" in detail else None)
 
 
-def registry_digest(target: Target, *, insecure: bool, creds: tuple[str, str] | None, timeout: float = 30) -> str:
-    """``Docker-Content-Digest`` of a HEAD on the tag's manifest (basic or bearer-token auth)."""
+def registry_digest(target: Target, *, insecure: bool, creds: tuple[str, str] | None, timeout: float = 30,
+                    reference: str | None = None) -> str:
+    """``Docker-Content-Digest`` of a HEAD on the tag's manifest (or on ``reference``, e.g. a platform's
+    manifest digest), with basic or bearer-token auth."""
     import requests
 
     host, path = split_repository(target.repository)
     if host == "docker.io":
         host = "registry-1.docker.io"
-    url = f"{'http' if insecure else 'https'}://{host}/v2/{path}/manifests/{target.tag}"
+    url = f"{'http' if insecure else 'https'}://{host}/v2/{path}/manifests/{reference or target.tag}"
     headers = {"Accept": ", ".join([MT_MANIFEST, MT_INDEX, MT_DOCKER_MANIFEST, MT_DOCKER_LIST])}
     verify = not insecure
     try:
@@ -194,38 +127,14 @@ def registry_digest(target: Target, *, insecure: bool, creds: tuple[str, str] | 
         raise AuthError(f"{url}: HTTP {resp.status_code}: not allowed to read the pushed manifest",
                         hint=f"check the credentials ({USER_ENV}/{PASSWORD_ENV} or the auth file)")
     if resp.status_code == 404:
-        raise ShipitError(f"{target.reference}: the registry has no such tag after the push")
+        what = f"{target.repository}@{reference}" if reference else target.reference
+        raise ShipitError(f"{what}: the registry has no such {'manifest' if reference else 'tag'} after the push")
     if resp.status_code != 200:
         raise ShipitError(f"{url}: unexpected HTTP {resp.status_code}")
     digest = resp.headers.get("Docker-Content-Digest", "")
     if not digest:
         raise ShipitError(f"{url}: the registry sent no Docker-Content-Digest header")
     return digest
-
-
-def _authorize(challenge: str, creds: tuple[str, str] | None, timeout: float, verify: bool) -> dict[str, str]:
-    import requests
-
-    scheme, _, params = challenge.partition(" ")
-    if creds is None:
-        raise AuthError("the registry requires authentication and no credentials were found",
-                        hint=f"log in (podman login / docker login) or set {USER_ENV}/{PASSWORD_ENV}")
-    if scheme.lower() == "basic":
-        token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
-        return {"Authorization": f"Basic {token}"}
-    if scheme.lower() == "bearer":
-        fields = dict(re.findall(r'(\w+)="([^"]*)"', params))
-        query = {k: fields[k] for k in ("service", "scope") if k in fields}
-        try:
-            resp = requests.get(fields["realm"], params=query, auth=creds, timeout=timeout, verify=verify)
-        except (KeyError, requests.RequestException) as exc:
-            raise TransientError(f"token request failed: {exc}") from None
-        if resp.status_code != 200:
-            raise AuthError(f"token request to {fields.get('realm')} returned HTTP {resp.status_code}",
-                            hint="check the credentials")
-        data = resp.json()
-        return {"Authorization": f"Bearer {data.get('token') or data.get('access_token')}"}
-    raise ShipitError(f"unsupported registry auth challenge {challenge!r}")
 
 
 def targets_of(artifacts: list[dict[str, Any]], root: Path, only: list[str] | None = None) -> list[Target]:
@@ -246,15 +155,23 @@ def targets_of(artifacts: list[dict[str, Any]], root: Path, only: list[str] | No
         if art.get("sha256") and sha256_file(path) != art["sha256"]:
             raise ShipitError(f"{path}: sha256 differs from manifest.json: the archive was modified",
                               hint="never edit a cut release; cut a new one")
-        digest = check_archive(path)
+        facts = inspect_archive(path)
+        digest = facts.digest
         if digest != extra.get("manifest_digest"):
             raise ShipitError(f"{path}: manifest digest {digest} differs from the recorded "
                               f"{extra.get('manifest_digest')}")
+        platforms: tuple[tuple[str, str], ...] = ()
+        if facts.media_type == MT_INDEX:
+            platforms = facts.platforms
+            recorded = {str(e.get("platform")): e.get("manifest_digest") for e in extra.get("platforms") or []}
+            if dict(platforms) != recorded:
+                raise ShipitError(f"{path}: the image index lists {dict(platforms)}, manifest.json records {recorded}",
+                                  hint="never edit a cut release; cut a new one")
         if not extra.get("repository"):
             raise ShipitError(f"image {art.get('name')}: no repository to push to",
                               hint="set images[].repository in shipit.yaml, e.g. registry.example.com/acme/app")
         for tag in extra.get("tags", []):
-            out.append(Target(art.get("name", ""), path, extra["repository"], tag, digest))
+            out.append(Target(art.get("name", ""), path, extra["repository"], tag, digest, platforms))
     return out
 
 
@@ -295,7 +212,15 @@ def publish(targets: list[Target], *, insecure: bool | Callable[[Target], bool] 
                 if got != t.digest:
                     raise ShipitError(f"{t.reference}: the registry serves {got}, the release recorded {t.digest}",
                                       hint="the registry converted the manifest or another push raced this one")
-                results.append({"image": t.image, "reference": t.reference, "digest": got})
+                for platform, digest in t.platforms:
+                    got_p = _with_retries(lambda t=t, c=creds, d=digest: registry_digest(
+                        t, insecure=is_insecure(t), creds=c, reference=d), f"check {t.repository}@{digest}",
+                        retries, backoff, log)
+                    if got_p != digest:
+                        raise ShipitError(f"{t.reference} ({platform}): the registry serves {got_p}, the release "
+                                          f"recorded {digest}")
+                results.append({"image": t.image, "reference": t.reference, "digest": got,
+                                **({"platforms": dict(t.platforms)} if t.platforms else {})})
         except ShipitError as exc:
             if pushed:
                 exc.message += ("\nnot published: pushed before the failure but unverified: " + ", ".join(pushed))

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.markup import escape
+
 from shipit.core.artifacts import Kind
 from shipit.core.context import ReleaseContext, ReleasePlan
 from shipit.core.errors import ShipitError
 from shipit.core.runner import Stage
 from shipit.core.tools import Tool
+from shipit.images.bases import BlobStore, classify
 from shipit.images.build import (
     build_image,
     get_builder,
@@ -18,19 +21,38 @@ from shipit.images.build import (
     render_tags,
     select_builder,
 )
+from shipit.images.interface import BuildRequest
 from shipit.images.publish import publish, targets_of
+from shipit.images.registry import RegistryClient
 
 
-def _base_tool(image: str, base: str, project_dir: Path) -> Tool:
-    path = Path(base).expanduser()
-    path = path if path.is_absolute() else project_dir / path
+def _base_tool(image: str, base: str, project_dir: Path, platforms: list[str]) -> Tool:
+    spec = classify(base, project_dir)
+    label = f"base of {image}" + (f" ({', '.join(platforms)})" if platforms else "")
+    if spec.kind == "registry":
+        ref = spec.reference
+        assert ref is not None
+
+        def probe_registry() -> tuple[bool, str]:
+            if ref.digest:
+                cached = BlobStore().path(ref.digest).is_file()
+                return True, (f"{ref.name} pinned by digest; " +
+                              ("cached" if cached else f"pulled from {ref.registry} on first use"))
+            try:
+                digest = RegistryClient(ref.registry, timeout=10, retries=0).resolve(ref.repository, ref.tag or "latest")
+            except ShipitError as exc:
+                return False, f"a tag without a digest (and its digest is unknown: {exc.message})"
+            return False, f"a tag without a digest (only --snapshot allows it); pin it: base: {ref.pinned(digest)}"
+
+        return Tool(label, why="the native builder starts from it", probe=probe_registry)
+    path = spec.path
 
     def probe() -> tuple[bool, str]:
         if (path / "oci-layout").is_file() or path.is_file():
             return True, str(path)
         return False, f"{path} not found (scripts/build-debian-base.sh or `make base` builds the demo's)"
 
-    return Tool(f"base of {image}", why="the native builder starts from it", probe=probe)
+    return Tool(label, why="the native builder starts from it", probe=probe)
 
 
 class ImagesStage(Stage):
@@ -64,8 +86,11 @@ class ImagesStage(Stage):
             for tool in get_builder(choice[0]).requirements():
                 if tool not in tools:
                     tools.append(tool)
-            if choice[0] == "oci" and image.base != "scratch":
-                tools.append(_base_tool(image.name, image.base, plan.project_dir))
+            if choice[0] == "oci":
+                for base in image.bases():
+                    if base != "scratch":
+                        used = [p for p in image.platforms or [] if image.base_for(p) == base]
+                        tools.append(_base_tool(image.name, base, plan.project_dir, used))
         return tools
 
     def notes(self, plan: ReleasePlan):
@@ -74,6 +99,19 @@ class ImagesStage(Stage):
             choice = self._builders(plan)[image.name]
             out.append(f"{image.name}: {choice.message}" if isinstance(choice, ShipitError)
                        else f"{image.name}: builder {choice[0]} — {choice[1]}")
+            if image.platforms:
+                out.append(f"{image.name}: platforms {', '.join(image.platforms)} → one OCI image index")
+                if not isinstance(choice, ShipitError):
+                    builder = get_builder(choice[0])
+                    for platform in image.platforms:
+                        try:
+                            problem = builder.platform_problem(BuildRequest(
+                                image=image, project_dir=plan.project_dir, source_date_epoch=0, labels={},
+                                scratch_dir=plan.project_dir, platform=platform))
+                        except ShipitError as exc:
+                            problem = exc
+                        if problem:
+                            out.append(f"{image.name}: cannot build {platform} here: {problem.message}")
         return out
 
     def run(self, ctx: ReleaseContext):
@@ -94,9 +132,12 @@ class ImagesStage(Stage):
             rel = f"images/{image.name}.oci.tar"
             outcome = build_image(image, project_dir=ctx.project_dir, out=ctx.path(rel),
                                   source_date_epoch=ctx.source_date_epoch, annotations=annotations, tags=tags,
-                                  log=ctx.log, verbose=ctx.verbose)
+                                  log=ctx.log, verbose=ctx.verbose, snapshot=ctx.snapshot,
+                                  warn=lambda m: ctx.warn(escape(m)))
             ctx.log(f"image {image.name}: {outcome.builder} ({outcome.why}) in {outcome.seconds:.2f}s → "
                     f"{outcome.extra['manifest_digest']}")
+            for entry in outcome.extra.get("platforms") or []:
+                ctx.log(f"  {entry['platform']}: {entry['manifest_digest']} (base {entry.get('base_digest') or '-'})")
             ctx.artifacts.add(rel, Kind.IMAGE, name=image.name, **outcome.extra)
 
 

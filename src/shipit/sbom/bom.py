@@ -148,8 +148,9 @@ def os_component(distro: Distro) -> Component | None:
                      description=distro.pretty or None, bom_ref=f"os:{distro.id}@{distro.version_id}")
 
 
-def image_component(name: str, version: str, manifest_digest: str, repository: str = "") -> Component:
-    qualifiers = {"repository_url": repository} if repository else None
+def image_component(name: str, version: str, manifest_digest: str, repository: str = "",
+                    architecture: str = "") -> Component:
+    qualifiers = {k: v for k, v in (("repository_url", repository), ("arch", architecture)) if v} or None
     purl = PackageURL(type="oci", name=name.rsplit("/", 1)[-1].lower(), version=manifest_digest,
                       qualifiers=qualifiers)
     return Component(type=ComponentType.CONTAINER, name=name, version=version, purl=purl,
@@ -157,8 +158,9 @@ def image_component(name: str, version: str, manifest_digest: str, repository: s
 
 
 def image_bom(*, name: str, version: str, manifest_digest: str, repository: str, packages: list[Package],
-              distro: Distro, timestamp: datetime, supplier: str = "") -> Bom:
-    subject = image_component(name, version, manifest_digest, repository)
+              distro: Distro, timestamp: datetime, supplier: str = "", architecture: str = "") -> Bom:
+    """The SBOM of one image manifest (of one platform: ``architecture`` is then the purl's ``arch``)."""
+    subject = image_component(name, version, manifest_digest, repository, architecture)
     if supplier:
         subject.supplier = OrganizationalEntity(name=supplier)
     bom = new_bom(subject, timestamp=timestamp, serial=serial_for(manifest_digest))

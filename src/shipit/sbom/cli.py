@@ -44,10 +44,12 @@ def _emit(data: bytes, output: Path | None) -> None:
 @click.option("--version", "version", help="Version recorded for the subject (default: image label / project).")
 @click.option("--repository", default="", help="Repository URL for the image purl (--image).")
 @click.option("--manifest-digest", help="Which manifest of a multi-image layout (--image).")
+@click.option("--platform", help="Which platform of a multi-platform image, e.g. linux/arm64 (--image).")
 @click.option("--output", "-o", type=click.Path(path_type=Path),
               help="Output file (--image, --source; default stdout) or directory (--release, required).")
 @click.pass_context
-def sbom(ctx, image, release_dir, source, config, name, version, repository, manifest_digest, output) -> None:
+def sbom(ctx, image, release_dir, source, config, name, version, repository, manifest_digest, platform,
+         output) -> None:
     """CycloneDX 1.6 SBOMs: of an OCI image (--image), of a finished release's images (--release), or of
     the project's Python dependencies (--source). The release stage `sbom` does all of this for you."""
     if ctx.invoked_subcommand is not None:
@@ -61,7 +63,8 @@ def sbom(ctx, image, release_dir, source, config, name, version, repository, man
         from shipit.sbom.standalone import image_sbom
 
         result = image_sbom(
-            image, name=name, version=version, repository=repository, manifest_digest=manifest_digest, warn=_warn)
+            image, name=name, version=version, repository=repository, manifest_digest=manifest_digest, warn=_warn,
+            platform=platform)
         counts: dict[str, int] = {}
         for p in result.packages:
             counts[p.ecosystem] = counts.get(p.ecosystem, 0) + 1

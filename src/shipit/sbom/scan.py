@@ -34,8 +34,10 @@ def scan_image(
     max_read_mb: int = 256,
     max_layer_mb: int = 16384,
     warn: Callable[[str], None] | None = None,
+    platform: str | None = None,
 ) -> ImageSbom:
-    """Catalogue the image in ``archive`` (OCI layout tar or directory) and build its SBOM."""
+    """Catalogue the image in ``archive`` (OCI layout tar or directory) and build its SBOM; of a
+    multi-platform image, the platform whose manifest is ``manifest_digest`` (``platform`` names it)."""
     warnings: list[str] = []
 
     def note(msg: str) -> None:
@@ -50,5 +52,6 @@ def scan_image(
     packages = catalog(fs, note)
     dist = distro(fs)
     bom = image_bom(name=name, version=version, manifest_digest=image.manifest_digest, repository=repository,
-                    packages=packages, distro=dist, timestamp=timestamp, supplier=supplier)
+                    packages=packages, distro=dist, timestamp=timestamp, supplier=supplier,
+                    architecture=platform.split("/")[1] if platform and "/" in platform else "")
     return ImageSbom(serialize(bom, f"SBOM of image {name}"), image, packages, dist, warnings)

@@ -14,8 +14,19 @@ from shipit.core.runner import Stage
 SOURCE_PATH = "sbom/source.cdx.json"
 
 
-def sbom_path(image_name: str) -> str:
-    return f"sbom/{image_name.replace('/', '-')}.cdx.json"
+def sbom_path(image_name: str, platform: str | None = None) -> str:
+    """``sbom/<image>.cdx.json``; one platform of a multi-platform image: ``sbom/<image>-<os>-<arch>.cdx.json``."""
+    suffix = "-" + platform.replace("/", "-") if platform else ""
+    return f"sbom/{image_name.replace('/', '-')}{suffix}.cdx.json"
+
+
+def image_subjects(extra: dict) -> list[tuple[str | None, str | None]]:
+    """(platform, manifest digest) of each image manifest an SBOM describes, from an image artifact's
+    extra: every platform of an image index, or (None, the manifest) of a single-platform image."""
+    platforms = extra.get("platforms")
+    if platforms:
+        return [(p["platform"], p["manifest_digest"]) for p in platforms]
+    return [(None, extra.get("manifest_digest") or None)]
 
 
 class SbomStage(Stage):
@@ -58,24 +69,27 @@ def run_sbom(ctx: ReleaseContext) -> list[str]:
     cfg = ctx.config.sbom
     written = []
     for image in ctx.artifacts.filter(Kind.IMAGE):
-        rel = sbom_path(image.name)
-        if ctx.artifacts.get(rel) is not None:  # another stage already supplied it: never clobber
-            ctx.warn(escape(f"sbom {image.name}: {rel} is already registered by an earlier stage; kept as is"))
-            continue
-        result = scan_image(
-            ctx.work_dir / image.path, name=image.name, version=ctx.version.text, timestamp=ctx.source_date,
-            manifest_digest=image.extra.get("manifest_digest") or None,
-            repository=image.extra.get("repository", ""), max_read_mb=cfg.max_read_mb,
-            max_layer_mb=cfg.max_layer_mb, warn=lambda m, n=image.name: ctx.warn(escape(f"sbom {n}: {m}")),
-        )
-        write_bytes(ctx.path(rel), result.document)
-        counts: dict[str, int] = {}
-        for p in result.packages:
-            counts[p.ecosystem] = counts.get(p.ecosystem, 0) + 1
-        ctx.artifacts.add(rel, Kind.SBOM, name=image.name, image_digest=result.image.manifest_digest,
-                          format="CycloneDX", spec_version="1.6", packages=dict(sorted(counts.items())))
-        ctx.log(f"sbom {image.name}: {len(result.packages)} packages {counts}")
-        written.append(rel)
+        for platform, digest in image_subjects(image.extra):
+            rel = sbom_path(image.name, platform)
+            label = f"{image.name} ({platform})" if platform else image.name
+            if ctx.artifacts.get(rel) is not None:  # another stage already supplied it: never clobber
+                ctx.warn(escape(f"sbom {label}: {rel} is already registered by an earlier stage; kept as is"))
+                continue
+            result = scan_image(
+                ctx.work_dir / image.path, name=image.name, version=ctx.version.text, timestamp=ctx.source_date,
+                manifest_digest=digest, repository=image.extra.get("repository", ""), max_read_mb=cfg.max_read_mb,
+                max_layer_mb=cfg.max_layer_mb, warn=lambda m, n=label: ctx.warn(escape(f"sbom {n}: {m}")),
+                platform=platform,
+            )
+            write_bytes(ctx.path(rel), result.document)
+            counts: dict[str, int] = {}
+            for p in result.packages:
+                counts[p.ecosystem] = counts.get(p.ecosystem, 0) + 1
+            facts = {"platform": platform, "index_digest": image.extra["manifest_digest"]} if platform else {}
+            ctx.artifacts.add(rel, Kind.SBOM, name=image.name, image_digest=result.image.manifest_digest, **facts,
+                              format="CycloneDX", spec_version="1.6", packages=dict(sorted(counts.items())))
+            ctx.log(f"sbom {label}: {len(result.packages)} packages {counts}")
+            written.append(rel)
     src = source_sbom(ctx.project_dir, cfg.source, name=ctx.config.project.name, version=ctx.version.text,
                       timestamp=ctx.source_date)
     if src is not None:

@@ -10,9 +10,9 @@ from pathlib import Path
 from shipit.core.artifacts import Kind, load_manifest
 from shipit.core.errors import ShipitError, UsageError
 from shipit.core.files import write_bytes
-from shipit.images.layout import OciLayout
+from shipit.images.layout import OciLayout, parse_platform, platform_text, same_platform
 from shipit.sbom.scan import ImageSbom, scan_image
-from shipit.sbom.stage import sbom_path
+from shipit.sbom.stage import image_subjects, sbom_path
 
 
 def _epoch_from_env() -> int | None:
@@ -32,9 +32,19 @@ def _name_from_archive(path: Path) -> str:
     return name or "image"
 
 
+def _platform_manifest(layout: OciLayout, platform: str) -> str:
+    want = parse_platform(platform)
+    found = [d for d in layout.manifests() if same_platform(want, d.get("platform") or {})]
+    if not found:
+        have = sorted({platform_text(d["platform"]) for d in layout.manifests() if isinstance(d.get("platform"), dict)})
+        raise UsageError(f"{layout.path}: no {platform} image in the layout",
+                         hint="platforms in it: " + (", ".join(have) or "none (a single-platform image)"))
+    return found[0]["digest"]
+
+
 def image_sbom(archive: Path, *, name: str | None, version: str | None, repository: str,
-               manifest_digest: str | None, warn) -> ImageSbom:
-    """SBOM of one OCI archive.
+               manifest_digest: str | None, warn, platform: str | None = None) -> ImageSbom:
+    """SBOM of one OCI archive (of a multi-platform image: the ``platform``'s or ``manifest_digest``'s).
 
     Timestamp: SOURCE_DATE_EPOCH, else the image config's ``created``, else 1970-01-01. Version: the
     option, else the ``org.opencontainers.image.version`` label, else "unversioned".
@@ -43,7 +53,18 @@ def image_sbom(archive: Path, *, name: str | None, version: str | None, reposito
         raise UsageError(f"{archive}: no such file or directory",
                          hint="pass an OCI image layout tar (e.g. release/1.0.0/images/api.oci.tar) or directory")
     with OciLayout(archive) as layout:
-        config = layout.image(manifest_digest).config
+        if platform and not manifest_digest:
+            manifest_digest = _platform_manifest(layout, platform)
+        descriptors = layout.manifests()
+        if not manifest_digest and len({d.get("digest") for d in descriptors}) > 1 and all(
+                isinstance(d.get("platform"), dict) for d in descriptors):
+            raise UsageError(f"{archive}: a multi-platform image; which platform?",
+                             hint="pass --platform " + " or ".join(platform_text(d["platform"]) for d in descriptors))
+        image = layout.image(manifest_digest)
+        config = image.config
+        if platform is None and any(d.get("digest") == image.manifest_digest and isinstance(d.get("platform"), dict)
+                                    and len(descriptors) > 1 for d in descriptors):
+            platform = f"{config.get('os', 'linux')}/{config.get('architecture', '')}"
     labels = (config.get("config") or {}).get("Labels") or {}
     epoch = _epoch_from_env()
     ts = datetime.fromtimestamp(epoch or 0, tz=timezone.utc)
@@ -54,7 +75,8 @@ def image_sbom(archive: Path, *, name: str | None, version: str | None, reposito
             pass
     return scan_image(archive, name=name or _name_from_archive(archive),
                       version=version or labels.get("org.opencontainers.image.version") or "unversioned",
-                      timestamp=ts, manifest_digest=manifest_digest, repository=repository, warn=warn)
+                      timestamp=ts, manifest_digest=manifest_digest, repository=repository, warn=warn,
+                      platform=platform)
 
 
 @dataclass
@@ -81,12 +103,14 @@ def recheck_release(release_dir: Path, out_dir: Path, warn) -> list[Recheck]:
     out = []
     for art in images:
         extra = art.get("extra", {})
-        result = scan_image(release_dir / art["path"], name=art["name"], version=manifest["version"], timestamp=ts,
-                            manifest_digest=extra.get("manifest_digest") or None,
-                            repository=extra.get("repository", ""), warn=warn)
-        rel = sbom_path(art["name"])
-        write_bytes(out_dir / rel, result.document)
-        mine = released.get(result.image.manifest_digest)
-        identical = None if mine is None else (release_dir / mine).read_bytes() == result.document
-        out.append(Recheck(art["name"], str(out_dir / rel), identical))
+        for platform, digest in image_subjects(extra):
+            result = scan_image(release_dir / art["path"], name=art["name"], version=manifest["version"],
+                                timestamp=ts, manifest_digest=digest, repository=extra.get("repository", ""),
+                                warn=warn, platform=platform)
+            rel = sbom_path(art["name"], platform)
+            write_bytes(out_dir / rel, result.document)
+            mine = released.get(result.image.manifest_digest)
+            identical = None if mine is None else (release_dir / mine).read_bytes() == result.document
+            out.append(Recheck(f"{art['name']} ({platform})" if platform else art["name"], str(out_dir / rel),
+                               identical))
     return out

@@ -40,8 +40,20 @@ BUNDLE_SUFFIX = ".sigstore.json"
 KEY_ENV = "SHIPIT_SIGNING_KEY"
 
 
-def sbom_attestation_paths(image_name: str) -> tuple[str, str]:
-    return (f"{ATTESTATIONS_DIR}/sbom-{image_name}.intoto.jsonl", f"{ATTESTATIONS_DIR}/sbom-{image_name}.sigstore.json")
+def sbom_attestation_paths(image_name: str, platform: str | None = None) -> tuple[str, str]:
+    """The SBOM attestation of an image (or of one platform of a multi-platform image:
+    ``sbom-<image>-<os>-<arch>``, as its SBOM file is named)."""
+    stem = image_name + ("-" + platform.replace("/", "-") if platform else "")
+    return (f"{ATTESTATIONS_DIR}/sbom-{stem}.intoto.jsonl", f"{ATTESTATIONS_DIR}/sbom-{stem}.sigstore.json")
+
+
+def image_digests(extra: dict[str, Any]) -> dict[str | None, str]:
+    """platform → manifest digest an image SBOM may describe: each platform of a multi-platform image,
+    or None → the manifest of a single-platform one."""
+    platforms = extra.get("platforms")
+    if platforms:
+        return {p.get("platform"): p.get("manifest_digest") for p in platforms if isinstance(p, dict)}
+    return {None: extra.get("manifest_digest")}
 
 
 def key_path(config) -> Path | None:
@@ -121,8 +133,32 @@ def _image_facts(ctx: ReleaseContext) -> list[dict[str, Any]]:
         if not digest:
             raise ShipitError(f"image artifact {art.path} has no manifest_digest; cannot attest it",
                               hint="this is a bug in the images stage")
-        images.append({"name": art.name, "manifest_digest": digest, "base": art.extra.get("base")})
+        fact: dict[str, Any] = {"name": art.name, "manifest_digest": digest}
+        platforms = art.extra.get("platforms")
+        if platforms:
+            fact["platforms"] = [{"platform": p["platform"], "manifest_digest": p["manifest_digest"]}
+                                 for p in platforms]
+            fact["bases"] = [_base_fact(p, p["platform"]) for p in platforms]
+        else:
+            fact["bases"] = [_base_fact(art.extra, None)]
+        images.append(fact)
     return images
+
+
+def _base_fact(record: dict[str, Any], platform: str | None) -> Any:
+    """What provenance records of one platform's base: the pinned registry reference (its digest is the
+    one the reference names), and the base manifest actually used when that is another (an index's
+    platform, or a local base's manifest)."""
+    base = record.get("base")
+    if not base or base == "scratch":
+        return None
+    out = []
+    pinned, used = record.get("base_pinned"), record.get("base_digest")
+    if pinned:
+        out.append({"ref": base, "digest": pinned})
+    if used and used != pinned:
+        out.append({"ref": base, "digest": used, "platform": platform or ""})
+    return out or [base]
 
 
 def build_provenance(ctx: ReleaseContext, digests: dict[str, str]) -> dict[str, Any]:
@@ -143,7 +179,7 @@ def build_provenance(ctx: ReleaseContext, digests: dict[str, str]) -> dict[str, 
         config_path=config_rel or (cfg.path.name if cfg.path else "shipit.yaml"),
         config_digest=cfg.digest,
         git=ctx.git.as_dict(),
-        base_images=[i["base"] for i in images if i["base"]],
+        base_images=[b for i in images for bases in i["bases"] if bases for b in bases],
         builder_id=cfg.signing.builder_id if cfg.signing else "urn:shipit:builder:local",
         shipit_version=__version__,
         source_date_epoch=ctx.source_date_epoch,
@@ -200,18 +236,22 @@ def _attest_sboms(ctx: ReleaseContext, signer: Signer) -> list[str]:
         image_digest = sbom.extra.get("image_digest")
         if not image_digest:
             continue  # the source SBOM describes the repository, not an image
+        platform = sbom.extra.get("platform")
         image = images.get(sbom.name)
-        if image is not None and image.extra.get("manifest_digest") != image_digest:
-            raise ShipitError(f"{sbom.path} describes {image_digest} but image '{sbom.name}' is "
-                              f"{image.extra.get('manifest_digest')}",
-                              hint="the SBOM was made from another build of the image; rerun the release")
+        if image is not None:
+            expected = image_digests(image.extra).get(platform)
+            if expected != image_digest:
+                what = f"image '{sbom.name}'" + (f" ({platform})" if platform else "")
+                raise ShipitError(f"{sbom.path} describes {image_digest} but {what} is {expected}",
+                                  hint="the SBOM was made from another build of the image; rerun the release")
         try:
             doc = json.loads((ctx.work_dir / sbom.path).read_bytes())
         except (OSError, json.JSONDecodeError) as exc:
             raise ShipitError(f"{sbom.path}: cannot read the SBOM to attest it: {exc}") from None
-        statement = prov.sbom_statement(sbom.name, image_digest, doc)
+        subject = prov.platform_subject(sbom.name, platform) if platform else sbom.name
+        statement = prov.sbom_statement(subject, image_digest, doc)
         signed = signer.sign_statement(prov.statement_bytes(statement))
-        env_rel, bundle_rel = sbom_attestation_paths(sbom.name)
+        env_rel, bundle_rel = sbom_attestation_paths(sbom.name, platform)
         write_bytes(ctx.path(env_rel), envelope_line(signed.envelope))
         write_bytes(ctx.path(bundle_rel), canonical_json(signed.bundle))
         written += [env_rel, bundle_rel]

@@ -34,7 +34,7 @@ def allowed(rel: Release) -> set[str]:
     for path in rel.sums or {}:
         out.update({path + SIG_SUFFIX, path + BUNDLE_SUFFIX})
     for sbom in rel.image_sboms():
-        out.update(sbom_attestation_paths(sbom.get("name", "")))
+        out.update(sbom_attestation_paths(sbom.get("name", ""), (sbom.get("extra") or {}).get("platform")))
     return out
 
 
@@ -148,8 +148,13 @@ def check_provenance(rel: Release, trust: Trust) -> list[CheckResult]:
         if path in rel.digests:
             expected[path] = {"sha256": rel.digests[path]}
     for img_name, art in rel.images().items():
-        algo, hexd = prov.split_digest(str((art.get("extra") or {}).get("manifest_digest", "")))
+        extra = art.get("extra") or {}
+        algo, hexd = prov.split_digest(str(extra.get("manifest_digest", "")))
         expected[img_name] = {algo: hexd}
+        for entry in extra.get("platforms") or []:
+            if isinstance(entry, dict):
+                algo, hexd = prov.split_digest(str(entry.get("manifest_digest", "")))
+                expected[prov.platform_subject(img_name, str(entry.get("platform")))] = {algo: hexd}
     for subj in sorted(set(expected) | set(subjects)):
         if subj not in subjects:
             out.append(fail(name, subj, "not a subject of the provenance"))

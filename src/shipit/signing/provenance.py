@@ -26,12 +26,22 @@ def file_subjects(digests: dict[str, str]) -> list[dict[str, Any]]:
     return [{"name": path, "digest": {"sha256": digests[path]}} for path in sorted(digests)]
 
 
+def platform_subject(image_name: str, platform: str) -> str:
+    """The subject name of one platform's manifest of a multi-platform image: ``<image>@<os>/<arch>``."""
+    return f"{image_name}@{platform}"
+
+
 def image_subjects(images: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``images``: [{name, manifest_digest}] → subjects (name = the image name, digest = manifest digest)."""
+    """``images``: [{name, manifest_digest, platforms?}] → subjects: the image name with its manifest (or
+    image index) digest, and for a multi-platform image ``<name>@<os>/<arch>`` with each platform's
+    manifest digest."""
     out = []
     for img in sorted(images, key=lambda i: i["name"]):
         algo, hexd = split_digest(img["manifest_digest"])
         out.append({"name": img["name"], "digest": {algo: hexd}})
+        for entry in img.get("platforms") or []:
+            algo, hexd = split_digest(entry["manifest_digest"])
+            out.append({"name": platform_subject(img["name"], entry["platform"]), "digest": {algo: hexd}})
     return out
 
 
@@ -48,10 +58,17 @@ def _base_dependency(base: Any) -> dict[str, Any] | None:
         return dep
     if isinstance(base, dict):
         ref = base.get("ref") or base.get("name") or base.get("image") or base.get("reference") or "unknown"
-        dep = {"uri": f"oci://{ref}" if "://" not in str(ref) else str(ref)}
+        if ref == "scratch":
+            return None
+        ref = str(ref).removeprefix("docker://")
+        if "://" not in ref and "@" in ref and not base.get("digest"):
+            return _base_dependency(ref)
+        dep = {"uri": f"oci://{ref.split('@', 1)[0]}" if "://" not in ref else ref}
         if base.get("digest"):
             algo, hexd = split_digest(str(base["digest"]))
             dep["digest"] = {algo: hexd}
+        if base.get("platform"):
+            dep["annotations"] = {"platform": str(base["platform"])}
         return dep
     return None
 

@@ -186,19 +186,22 @@ def gather(root: Path, artifacts: list[dict[str, Any]]) -> dict[str, Any]:
     def kind(k: str) -> list[dict[str, Any]]:
         return by_kind.get(k, [])
 
+    sbom_of = {(a.get("extra") or {}).get("image_digest"): a["path"] for a in kind("sbom")}
     images = []
     for a in kind("image"):
         x = a.get("extra") or {}
+        platforms = [{**p, "sbom": sbom_of.get(p.get("manifest_digest"), "")} for p in x.get("platforms") or []]
         images.append({"name": a.get("name") or Path(a["path"]).name, "path": a["path"], "size": a.get("size"),
                        "sha256": a.get("sha256"), "manifest_digest": x.get("manifest_digest", ""),
                        "config_digest": x.get("config_digest", ""), "tags": x.get("tags") or [],
                        "repository": x.get("repository", ""), "platform": x.get("platform") or {},
-                       "layers": x.get("layers") or [], "builder": x.get("builder", ""), "base": x.get("base", "")})
+                       "layers": x.get("layers") or [], "builder": x.get("builder", ""), "base": x.get("base", ""),
+                       "platforms": platforms})
     sboms = []
     for a in kind("sbom"):
         summary = _sbom_summary(_json(root, a["path"]))
         sboms.append({"name": a.get("name", ""), "path": a["path"], "image_digest": (a.get("extra") or {}).get(
-            "image_digest", ""), **summary})
+            "image_digest", ""), "platform": (a.get("extra") or {}).get("platform") or "", **summary})
 
     migrations = {"bundles": [], "plan": None, "plan_path": "", "rollback": "", "sql": []}
     for a in kind("migration-bundle"):

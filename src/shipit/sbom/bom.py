@@ -7,6 +7,7 @@ components are kept in the library's sorted sets.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 import warnings
@@ -24,8 +25,6 @@ from cyclonedx.model.license import (
     LicenseExpression,
 )
 from cyclonedx.output.json import JsonV1Dot6
-from cyclonedx.schema import SchemaVersion
-from cyclonedx.validation.json import JsonStrictValidator
 from packageurl import PackageURL
 
 from shipit import __version__
@@ -175,15 +174,11 @@ def image_bom(*, name: str, version: str, manifest_digest: str, repository: str,
 # --- output ----------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
-def validator(version: SchemaVersion = SchemaVersion.V1_6) -> JsonStrictValidator:
-    """The library's strict JSON validator for one CycloneDX version, built (and its schema loaded) once."""
-    return JsonStrictValidator(version)
-
-
 def validate_json(text: str, what: str) -> None:
-    """Validate against the CycloneDX 1.6 strict schema with the library's validator."""
-    error = validator().validate_str(text)
+    """Validate against the CycloneDX 1.6 strict schema (the library's schema files, compiled once)."""
+    from shipit.sbom.validate import problem
+
+    error = problem(json.loads(text), "1.6")
     if error is not None:
         raise ShipitError(f"{what}: the generated CycloneDX document is not valid: {error}",
                           hint="this is a bug in shipit; rerun with -v and report it")

@@ -3,88 +3,69 @@ its image's digest and has a signed attestation whose predicate is that SBOM."""
 
 from __future__ import annotations
 
-import importlib
 import json
-import threading
-from pathlib import Path
+from typing import Any
 
 from shipit.core.artifacts import Kind
-from shipit.core.verify import CheckResult, Release, fail, ok
+from shipit.core.verify import CheckResult, Release, fail, ok, parallel
 from shipit.signing import provenance as prov
 from shipit.signing.attest import sbom_attestation_paths
 from shipit.signing.checks import load_statement, subject_map
 from shipit.signing.trust import Trust
 
 
-def prefetch_validator(release_dir: Path) -> None:
-    """Import the CycloneDX validator in the background while ``shipit verify`` hashes the files: importing
-    jsonschema's format checkers costs ~2 s of CPU here (rfc3987-syntax builds its grammars at import)."""
-    try:
-        has_sboms = b'"kind": "sbom"' in (release_dir / "manifest.json").read_bytes()
-    except OSError:
-        return
-    if has_sboms:
-        threading.Thread(target=importlib.import_module, args=("cyclonedx.validation.json",), daemon=True).start()
+def _validate_cyclonedx(doc: Any) -> str | None:
+    from shipit.sbom.validate import problem, schema_for
 
-
-def _validate_cyclonedx(text: str) -> str | None:
-    from cyclonedx.schema import SchemaVersion  # imported late: see prefetch_validator
-
-    from shipit.sbom.bom import validator
-
-    try:
-        spec = json.loads(text).get("specVersion", "")
-        version = SchemaVersion.from_version(spec)
-    except (ValueError, AttributeError):
+    spec = doc.get("specVersion") if isinstance(doc, dict) else None
+    if not isinstance(spec, str) or schema_for(spec) is None:
         return "not a CycloneDX JSON document (no known specVersion)"
-    error = validator(version).validate_str(text)
-    return None if error is None else f"invalid CycloneDX {spec}: {str(error).splitlines()[0]}"
+    error = problem(doc, spec)
+    return None if error is None else f"invalid CycloneDX {spec}: {error}"
+
+
+def check_sbom(rel: Release, trust: Trust, art: dict[str, Any]) -> list[CheckResult]:
+    """One SBOM: schema-valid; an image SBOM names its image's digest and has a signed attestation."""
+    name = "sboms"
+    path = art.get("path", "")
+    if path not in rel.digests:
+        return []  # reported by the files check
+    try:
+        doc = json.loads((rel.root / path).read_bytes())
+    except (ValueError, UnicodeDecodeError) as exc:
+        return [fail(name, path, f"not a CycloneDX JSON document (not JSON: {exc})")]
+    problem = _validate_cyclonedx(doc)
+    if problem:
+        return [fail(name, path, problem)]
+    image_digest = (art.get("extra") or {}).get("image_digest")
+    if not image_digest:
+        return [ok(name, "schema-valid", path)]
+    img_name = art.get("name", "")
+    image = rel.images().get(img_name)
+    if image is None:
+        return [fail(name, path, f"describes image '{img_name}', which is not in this release")]
+    if (image.get("extra") or {}).get("manifest_digest") != image_digest:
+        return [fail(name, path, f"bound to {image_digest}, but image '{img_name}' is "
+                                 f"{(image.get('extra') or {}).get('manifest_digest')}")]
+    env_rel, bundle_rel = sbom_attestation_paths(img_name)
+    statement, problems = load_statement(rel, trust, env_rel, bundle_rel, name, img_name)
+    if statement is None:
+        return problems
+    algo, hexd = prov.split_digest(image_digest)
+    if statement.get("predicateType") != prov.CYCLONEDX_PREDICATE_TYPE:
+        return [fail(name, env_rel, f"predicateType is {statement.get('predicateType')!r}")]
+    if subject_map(statement) != {img_name: {algo: hexd}}:
+        return [fail(name, env_rel, f"subject is not image '{img_name}' at {image_digest}")]
+    if statement.get("predicate") != doc:
+        return [fail(name, env_rel, f"attested SBOM differs from {path}")]
+    return [ok(name, f"schema-valid, bound to {image_digest[:19]}…, attestation verified", path)]
 
 
 def check_sboms(rel: Release, trust: Trust) -> list[CheckResult]:
     """Each SBOM is schema-valid; each image SBOM names its image's digest and has a signed attestation."""
-    name = "sboms"
-    out = []
-    images = rel.images()
-    for art in rel.artifacts(Kind.SBOM):
-        path = art.get("path", "")
-        if path not in rel.digests:
-            continue  # reported by the files check
-        text = (rel.root / path).read_text(errors="replace")
-        problem = _validate_cyclonedx(text)
-        if problem:
-            out.append(fail(name, path, problem))
-            continue
-        image_digest = (art.get("extra") or {}).get("image_digest")
-        if not image_digest:
-            out.append(ok(name, "schema-valid", path))
-            continue
-        img_name = art.get("name", "")
-        image = images.get(img_name)
-        if image is None:
-            out.append(fail(name, path, f"describes image '{img_name}', which is not in this release"))
-            continue
-        if (image.get("extra") or {}).get("manifest_digest") != image_digest:
-            out.append(fail(name, path, f"bound to {image_digest}, but image '{img_name}' is "
-                                         f"{(image.get('extra') or {}).get('manifest_digest')}"))
-            continue
-        env_rel, bundle_rel = sbom_attestation_paths(img_name)
-        statement, problems = load_statement(rel, trust, env_rel, bundle_rel, name, img_name)
-        if statement is None:
-            out += problems
-            continue
-        algo, hexd = prov.split_digest(image_digest)
-        if statement.get("predicateType") != prov.CYCLONEDX_PREDICATE_TYPE:
-            out.append(fail(name, env_rel, f"predicateType is {statement.get('predicateType')!r}"))
-        elif subject_map(statement) != {img_name: {algo: hexd}}:
-            out.append(fail(name, env_rel, f"subject is not image '{img_name}' at {image_digest}"))
-        elif statement.get("predicate") != json.loads(text):
-            out.append(fail(name, env_rel, f"attested SBOM differs from {path}"))
-        else:
-            out.append(ok(name, f"schema-valid, bound to {image_digest[:19]}…, attestation verified", path))
-    return out or [ok(name, "no SBOMs in this release")]
-
+    out = [r for results in parallel(lambda art: check_sbom(rel, trust, art), rel.artifacts(Kind.SBOM))
+           for r in results]
+    return out or [ok("sboms", "no SBOMs in this release")]
 
 
 CHECKS = [("sboms", check_sboms)]
-PREPARE = prefetch_validator

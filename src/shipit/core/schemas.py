@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 # --- formats ----------------------------------------------------------------------------------------
@@ -97,13 +97,13 @@ _IPV6 = "|".join([
     f"(?:{_H16}:){{2}}{_H16}::(?:{_H16}:){{2}}{_LS32}",
     f"(?:{_H16}:){{3}}{_H16}::{_H16}:{_LS32}",
     f"(?:{_H16}:){{4}}{_H16}::{_LS32}",
-    f"(?:{_H16}:){{6}}{_H16}::{_H16}",
+    f"(?:{_H16}:){{5}}{_H16}::{_H16}",
     f"(?:{_H16}:){{6}}{_H16}::",
 ])
 _IPVFUTURE = f"v[0-9A-Fa-f]+\\.[{_UNRESERVED}{_SUB_DELIMS}:]+"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _regex(name: str) -> re.Pattern[str]:
     """Compiled when first needed (most documents have no IRI, most IRIs no IP literal)."""
     if name == "iri":
@@ -159,9 +159,25 @@ def _uri_reference(value: str) -> bool:
     return bool(validate_rfc3986(value, rule="URI_reference"))
 
 
+def _guarded(check: Callable[[str], bool]) -> Callable[[str], bool]:
+    """A format function as jsonschema's FormatChecker runs it: an exception means 'not that format'."""
+
+    def run(value: str) -> bool:
+        try:
+            return bool(check(value))
+        except Exception:  # noqa: BLE001  (FormatChecker: a checker that raises says "not this format")
+            return False
+
+    return run
+
+
+def _anything(_value: str) -> bool:
+    return True
+
+
 #: The draft-7 formats ``jsonschema`` checks (with cyclonedx-python-lib's ``jsonschema[format-nongpl]``
-#: extra installed), each with the same meaning as jsonschema's checker.
-FORMATS: dict[str, Callable[[str], bool]] = {
+#: extra installed) that shipit's schemas use, each with the same meaning as jsonschema's checker.
+FORMATS: dict[str, Callable[[str], bool]] = {name: _guarded(check) for name, check in {
     "date-time": _date_time,
     "date": _date,
     "email": lambda value: "@" in value,
@@ -170,19 +186,15 @@ FORMATS: dict[str, Callable[[str], bool]] = {
     "iri-reference": is_iri_reference,
     "uri": _uri,
     "uri-reference": _uri_reference,
-}
+}.items()}
 
-
-def _guarded(check: Callable[[str], bool]) -> Callable[[str], bool]:
-    """A format function as jsonschema's FormatChecker runs it: an exception means 'not that format'."""
-
-    def run(value: str) -> bool:
-        try:
-            return bool(check(value))
-        except Exception:
-            return False
-
-    return run
+#: Every format ``jsonschema``'s draft-7 checker knows (with the ``format-nongpl`` extra). A schema may
+#: name others (CycloneDX 1.2 says ``"format": "string"``): jsonschema checks nothing for them, and
+#: neither does the compiled validator.
+JSONSCHEMA_FORMATS = frozenset({
+    "date", "date-time", "email", "hostname", "idn-email", "idn-hostname", "ipv4", "ipv6", "iri",
+    "iri-reference", "json-pointer", "regex", "relative-json-pointer", "time", "uri", "uri-reference",
+    "uri-template"})
 
 
 # --- the compiled schema ------------------------------------------------------------------------------
@@ -262,14 +274,16 @@ class Schema:
         self.formats = dict(FORMATS if formats is None else formats)
         self.name = name
         documents = [schema, *self.resources.values()]
-        unknown = {f for doc in documents for f in used(doc, "format") if isinstance(f, str)} - set(self.formats)
+        named = {f for doc in documents for f in used(doc, "format") if isinstance(f, str)}
+        unknown = named & JSONSCHEMA_FORMATS - set(self.formats)
         if unknown:
             raise ValueError(f"{name}: no checker with jsonschema's meaning for format(s) {sorted(unknown)}")
+        checks = {f: self.formats.get(f, _anything) for f in named}
         if python_patterns and any(used(doc, "patternProperties") for doc in documents):
             raise ValueError(f"{name}: patternProperties with Python regex semantics are not supported")
         registry = jsonschema_rs.Registry(list(self.resources.items())) if self.resources else None
         self._compiled = jsonschema_rs.Draft7Validator(
-            schema, validate_formats=True, formats={k: _guarded(f) for k, f in self.formats.items()},
+            schema, validate_formats=True, formats=checks,
             registry=registry, keywords={"pattern": _PythonPattern} if python_patterns else None)
         self._reference_factory = reference
         self._reference = None
@@ -278,7 +292,7 @@ class Schema:
     def _compiled_verdict(self, instance: Any) -> bool | None:
         try:
             return self._compiled.is_valid(instance)
-        except Exception:  # NaN, Infinity, lone surrogates: values JSON has no room for; jsonschema decides
+        except Exception:  # noqa: BLE001  NaN, Infinity, lone surrogates: values JSON has no room for; jsonschema decides
             return None
 
     def is_valid(self, instance: Any) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from shipit.core.schemas import Schema, Violation
@@ -21,7 +21,7 @@ _SCHEMA_PREFIX = "http://cyclonedx.org/schema/"
 _LOCK = threading.Lock()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(spec_version: str) -> Schema | None:
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.schema._res import BOM_JSON_STRICT, CRYPTOGRAPHY_DEFS, JSF, SPDX_JSON

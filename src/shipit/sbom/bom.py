@@ -30,6 +30,7 @@ from shipit.sbom.document import (  # noqa: F401  (re-exported: the helpers both
     PROP_ECOSYSTEM,
     PROP_LAYER,
     PROP_PATH,
+    SERIAL_NAMESPACE,
     licenses_for,
     normalize_pypi,
     purl_for,

@@ -10,8 +10,23 @@ from shipit.core.artifacts import Kind
 from shipit.core.verify import CheckResult, Release, fail, ok, parallel
 from shipit.signing import provenance as prov
 from shipit.signing.attest import sbom_attestation_paths
-from shipit.signing.checks import load_statement, subject_map
+from shipit.signing.checks import load_payload, parse_statement, subject_map
 from shipit.signing.trust import Trust
+
+
+def _statement_bytes(statement: dict[str, Any]) -> bytes | None:
+    """The bytes the sign stage signs for a statement (:func:`prov.statement_bytes`), made by orjson when
+    it is installed: five times faster on a large SBOM, and when its bytes differ (a float written
+    otherwise, an integer beyond 64 bits) the attestation is only compared the slow way, never accepted
+    by mistake, since the bytes must equal the signed payload."""
+    try:
+        import orjson
+    except ImportError:
+        return prov.statement_bytes(statement)
+    try:
+        return orjson.dumps(statement, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return None
 
 
 def _validate_cyclonedx(doc: Any) -> str | None:
@@ -48,7 +63,13 @@ def check_sbom(rel: Release, trust: Trust, art: dict[str, Any]) -> list[CheckRes
         return [fail(name, path, f"bound to {image_digest}, but image '{img_name}' is "
                                  f"{(image.get('extra') or {}).get('manifest_digest')}")]
     env_rel, bundle_rel = sbom_attestation_paths(img_name)
-    statement, problems = load_statement(rel, trust, env_rel, bundle_rel, name, img_name)
+    payload, problems = load_payload(rel, trust, env_rel, bundle_rel, name)
+    if payload is None:
+        return problems
+    verified = f"schema-valid, bound to {image_digest[:19]}…, attestation verified"
+    if payload == _statement_bytes(prov.sbom_statement(img_name, image_digest, doc)):
+        return [ok(name, verified, path)]  # exactly the statement the sign stage makes of this SBOM
+    statement, problems = parse_statement(payload, env_rel, name)
     if statement is None:
         return problems
     algo, hexd = prov.split_digest(image_digest)
@@ -58,7 +79,7 @@ def check_sbom(rel: Release, trust: Trust, art: dict[str, Any]) -> list[CheckRes
         return [fail(name, env_rel, f"subject is not image '{img_name}' at {image_digest}")]
     if statement.get("predicate") != doc:
         return [fail(name, env_rel, f"attested SBOM differs from {path}")]
-    return [ok(name, f"schema-valid, bound to {image_digest[:19]}…, attestation verified", path)]
+    return [ok(name, verified, path)]
 
 
 def check_sboms(rel: Release, trust: Trust) -> list[CheckResult]:

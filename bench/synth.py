@@ -218,7 +218,7 @@ ROLES = ("architecture", "security", "operations")
 def synthetic_release(tmp: Path, *, images: int, components: int, payload_mib: float, seed: int = 1,
                       signoffs: bool = True) -> tuple[Path, Path]:
     """A signed release of ``images`` images (SBOMs of ``components`` components each) cut by shipit's
-    own stages (sbom, manifest, checksums, sign: provenance and SBOM attestations), plus sign-offs."""
+    own stages (sbom, site, manifest, checksums, sign: provenance and SBOM attestations), plus sign-offs."""
     from rich.console import Console
 
     from shipit import capabilities
@@ -233,7 +233,7 @@ def synthetic_release(tmp: Path, *, images: int, components: int, payload_mib: f
     proj.mkdir(parents=True)
     (proj / "shipit.yaml").write_text(
         "schema_version: 1\nproject:\n  name: bench\n  source_url: https://git.example.com/acme/bench\n"
-        f"signing:\n  key: {priv}\n")
+        f"signing:\n  key: {priv}\nsite:\n  signoff:\n    roles: [{', '.join(ROLES)}]\n")
 
     class SyntheticImages(Stage):
         name = "images"
@@ -249,8 +249,8 @@ def synthetic_release(tmp: Path, *, images: int, components: int, payload_mib: f
 
     os.environ["SHIPIT_KEY_PASSWORD"] = PASSWORD
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")
-    stages = [SyntheticImages()] + [s for s in capabilities.stages() if s.name in ("sbom", "manifest", "checksums",
-                                                                                  "sign")]
+    stages = [SyntheticImages()] + [s for s in capabilities.stages() if s.name in ("sbom", "site", "manifest",
+                                                                                  "checksums", "sign")]
     result = release(ReleaseOptions(version="1.0.0", config=proj / "shipit.yaml", output=tmp / "release"),
                      Console(stderr=True, quiet=True), stages=stages)
     rel = result.release_dir

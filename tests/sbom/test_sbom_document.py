@@ -115,3 +115,20 @@ def test_generated_image_of_many_packages(tmp_path, seed):
     write_layout(archive, [entries_layer(generated_entries(400, seed), gz=True)])
     result = assert_same_as_library(archive, repository="registry.example.com/acme/api")
     assert len(result.packages) > 300
+
+
+def test_the_attestation_check_rebuilds_the_signed_payload_byte_for_byte(tmp_path):
+    """`shipit verify` accepts an SBOM attestation without parsing its payload when the payload is,
+    byte for byte, the statement the sign stage makes of the SBOM; the fast writer (orjson) must give
+    those bytes for shipit's SBOMs (non-ASCII text included), or every verify takes the slow path."""
+    import json
+
+    from shipit.sbom.checks import _statement_bytes
+    from shipit.signing import provenance as prov
+
+    archive = tmp_path / "img.oci.tar"
+    write_layout(archive, [entries_layer(generated_entries(200, 3), gz=True)])
+    result = scan_image(archive, name="acme/api", version="2.0.0", timestamp=TS)
+    statement = prov.sbom_statement("acme/api", result.image.manifest_digest, json.loads(result.document))
+    assert any(ord(ch) > 127 for ch in result.document.decode("unicode_escape"))
+    assert _statement_bytes(statement) == prov.statement_bytes(statement)

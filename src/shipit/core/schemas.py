@@ -10,8 +10,9 @@ version; reproducing both in a translation layer would be a second implementatio
 
 Where the two engines' semantics differ, the compiled validator is made to follow ``jsonschema``:
 
-* ``pattern`` with ``python_patterns=True`` is Python's ``re.search`` (what ``jsonschema`` does), not
-  the Rust engine's ECMA-262 dialect (``$`` before a final newline, Unicode ``\\d``/``\\w`` differ);
+* ``pattern`` is searched by the reference validator's own engine: Python's ``re.search`` for
+  ``jsonschema`` (the Rust engine's ECMA-262 dialect differs: ``$`` before a final newline, Unicode
+  ``\\d``/``\\w``), regress for check-jsonschema;
 * ``format`` is checked by the functions ``jsonschema``'s draft-7 format checker uses (rfc3339-validator
   for ``date-time``, rfc3986-validator for ``uri``, ...), see :data:`FORMATS`; a schema using a format
   that is not in the table is refused when compiled, rather than checked with another meaning;
@@ -211,15 +212,30 @@ class Violation:
         return f"{self.path}: {self.reason}"
 
 
-class _PythonPattern:
-    """The ``pattern`` keyword as ``jsonschema`` runs it: ``re.search`` with Python's dialect."""
+def python_search(pattern: str) -> Callable[[str], Any]:
+    """``pattern`` as ``jsonschema`` runs it: Python's ``re.search``."""
+    return re.compile(pattern).search
 
-    def __init__(self, _parent: dict[str, Any], value: str, _path: list[Any]):
-        self.regex = re.compile(value)
 
-    def validate(self, instance: Any) -> None:
-        if isinstance(instance, str) and not self.regex.search(instance):
-            raise ValueError(f"{instance!r} does not match {self.regex.pattern!r}")
+def ecma_search(pattern: str) -> Callable[[str], Any]:
+    """``pattern`` as check-jsonschema runs it by default: regress, ECMA-262 with the ``u`` flag."""
+    import regress
+
+    return regress.Regex(pattern, flags="u").find
+
+
+def _pattern_keyword(search: Callable[[str], Callable[[str], Any]]) -> type:
+    class Pattern:
+        """The ``pattern`` keyword, run by the reference validator's own regular expression engine."""
+
+        def __init__(self, _parent: dict[str, Any], value: str, _path: list[Any]):
+            self.pattern, self.search = value, search(value)
+
+        def validate(self, instance: Any) -> None:
+            if isinstance(instance, str) and not self.search(instance):
+                raise ValueError(f"{instance!r} does not match {self.pattern!r}")
+
+    return Pattern
 
 
 def used(schema: Any, keyword: str) -> list[Any]:
@@ -260,12 +276,16 @@ class Schema:
     """One JSON Schema (draft 7), compiled once; ``resources`` are the documents its ``$ref``s name by URI.
 
     ``reference`` builds the ``jsonschema`` validator that explains invalid documents (default: a
-    ``Draft7Validator`` over the same schema and resources with :data:`FORMATS`); give your own to match
-    another tool's checker (its format checker and regex dialect), with ``formats`` to the same effect.
+    ``Draft7Validator`` over the same schema and resources with :data:`FORMATS` and Python's regular
+    expressions). To follow another tool's validator, give it as ``reference`` with the same meaning in
+    ``formats`` and ``search`` (how a ``pattern`` is searched, e.g. :func:`ecma_search` for
+    check-jsonschema). ``patternProperties`` are matched by the compiled engine's ECMA-262 dialect, so a
+    schema that has them needs an ECMA ``search`` (with Python's dialect it is refused).
     """
 
     def __init__(self, schema: dict[str, Any], *, resources: Mapping[str, dict[str, Any]] | None = None,
-                 formats: Mapping[str, Callable[[str], bool]] | None = None, python_patterns: bool = True,
+                 formats: Mapping[str, Callable[[str], bool]] | None = None,
+                 search: Callable[[str], Callable[[str], Any]] = python_search,
                  reference: Callable[[], Any] | None = None, name: str = "schema"):
         import jsonschema_rs
 
@@ -279,12 +299,12 @@ class Schema:
         if unknown:
             raise ValueError(f"{name}: no checker with jsonschema's meaning for format(s) {sorted(unknown)}")
         checks = {f: self.formats.get(f, _anything) for f in named}
-        if python_patterns and any(used(doc, "patternProperties") for doc in documents):
+        if search is python_search and any(used(doc, "patternProperties") for doc in documents):
             raise ValueError(f"{name}: patternProperties with Python regex semantics are not supported")
         registry = jsonschema_rs.Registry(list(self.resources.items())) if self.resources else None
         self._compiled = jsonschema_rs.Draft7Validator(
             schema, validate_formats=True, formats=checks,
-            registry=registry, keywords={"pattern": _PythonPattern} if python_patterns else None)
+            registry=registry, keywords={"pattern": _pattern_keyword(search)})
         self._reference_factory = reference
         self._reference = None
         self._lock = threading.Lock()

@@ -118,9 +118,10 @@ R = TypeVar("R")
 def parallel(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None) -> list[R]:
     """``[fn(x) for x in items]`` on a thread pool, results in the order of ``items``.
 
-    For checks of independent artifacts (image archives, SBOMs): hashing, decompression, signature
-    verification and the compiled schema validator run outside the GIL, so two cores work at once;
-    each worker holds one artifact's data at a time, so memory stays bounded by the pool's size.
+    For checks of independent artifacts (image archives, SBOMs): hashing and signature verification
+    run outside the GIL, so the image archives use both cores while the Python-bound work (JSON
+    decoding, schema validation) goes on; each worker holds one artifact's data at a time, so memory
+    stays bounded by the pool's size.
     """
     items = list(items)
     workers = min(len(items), workers or os.cpu_count() or 2)

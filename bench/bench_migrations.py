@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import median_of, table  # noqa: E402
+from _common import load_note, median_of, profile_summary, table  # noqa: E402
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 ENV_PY = '''\
@@ -88,8 +88,10 @@ def main() -> None:
             ("shipit migrations plan (2 dialects)", *median_of([*shipit, "plan", "--json"], args.runs, cwd=two,
                                                                env=env)),
         ]
-        print(table(f"offline SQL + plan: {args.revisions} revisions, median of {args.runs} runs", rows,
-                    "alembic upgrade head --sql (1 dialect)"))
+        print(table(f"offline SQL + plan: {args.revisions} revisions, median of {args.runs} runs; {load_note()}",
+                    rows, "alembic upgrade head --sql (1 dialect)"))
+        if rows[1][1] > rows[0][1]:
+            print(profile_summary(["-m", "shipit", "migrations", "plan", "--json"], cwd=one, env=env))
         print()
         bare = ["sh", "-c", f"rm -f bench.db && {' '.join(alembic)} upgrade head && {' '.join(alembic)} downgrade base"
                             f" && {' '.join(alembic)} upgrade head"]
@@ -98,8 +100,10 @@ def main() -> None:
             ("shipit migrations verify (sqlite)", *median_of([*shipit, "verify", "--json"], args.runs, cwd=one,
                                                              env=env)),
         ]
-        print(table(f"round trip on SQLite: {args.revisions} revisions, median of {args.runs} runs", rows,
-                    "alembic up, down, up (no checks)"))
+        print(table(f"round trip on SQLite: {args.revisions} revisions, median of {args.runs} runs; {load_note()}",
+                    rows, "alembic up, down, up (no checks)"))
+        if rows[1][1] > rows[0][1]:
+            print(profile_summary(["-m", "shipit", "migrations", "verify", "--json"], cwd=one, env=env))
         print("shipit verify also downgrades and re-applies each revision on its own, snapshots the schema after "
               "every step and runs upgrade.sql/downgrade.sql through sqlite3.")
 

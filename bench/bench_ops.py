@@ -12,13 +12,14 @@ windows make promtool evaluate ~900 steps per case).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import median_of, table  # noqa: E402
+from _common import load_note, median_of, profile_summary, table  # noqa: E402
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -68,7 +69,9 @@ def main() -> None:
         if args.with_unit_tests:
             rows.append(("promtool test rules", *median_of(["promtool", "test", "rules", "bench.rules.test.yml"],
                                                            1, cwd=root / "ops/alerts")))
-        print(table(f"ops files for {args.slos} SLOs (median of {args.runs})", rows, "promtool check rules"))
+        print(table(f"ops files for {args.slos} SLOs (median of {args.runs}; {load_note()})", rows,
+                    "promtool check rules"))
+        print(profile_summary(["-m", "shipit", *gen[3:]], env={**os.environ, "PYTHONPATH": str(SRC)}))
 
 
 if __name__ == "__main__":

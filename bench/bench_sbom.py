@@ -1,20 +1,21 @@
 #!/usr/bin/env python3
-"""Benchmark: shipit's image SBOM vs ``cyclonedx-py environment`` on the same site-packages.
+"""The SBOM stage on an image of many packages, against listing the same packages with the distributions'
+own tools (the floor) and against `cyclonedx-py environment` (an SBOM of the Python part only).
 
-Copies N installed distributions (default 40 of at most 5 MB each, by their RECORD files) from this interpreter's
-site-packages into (a) a fresh virtualenv and (b) a one-layer OCI image at
-/usr/local/lib/python3.11/site-packages, then times:
+    python bench/bench_sbom.py [--components 1100] [--payload-mib 40] [--runs 5]
+    python bench/bench_sbom.py --image release/1.0.0/images/orders-service.oci.tar   # a real image
 
-* shipit, in-process: replay the layer, catalogue, build, validate (``scan_image``);
-* shipit, CLI: ``shipit sbom --image`` in a subprocess (interpreter start-up included);
-* ``cyclonedx-py environment`` on the virtualenv's python (validation on, as by default).
+The synthetic image (bench/synth.py) is a Debian root filesystem in two gzip layers: dpkg status
+stanzas with copyright files (60 %) and Python distributions in site-packages (40 %). The same tree
+is written to disk for the floor and a virtualenv gets the same distributions for cyclonedx-py:
 
-With ``--image OCI_TAR`` (e.g. the demo's release/1.0.0/images/orders-service.oci.tar) the same
-comparison runs on that image instead: shipit catalogues the whole image (dpkg + Python), and the
-image's own site-packages directories are copied out of its layers into a virtualenv for
-``cyclonedx-py environment``.
+* floor: `dpkg-query --admindir ROOT/var/lib/dpkg -W` + `pip list --path SITE` on the unpacked tree;
+* `cyclonedx-py environment` on the virtualenv's python (validation on, as by default);
+* `shipit sbom --image IMG -o OUT`: what the sbom stage does for one image (read the layers from the
+  archive, catalogue, write CycloneDX 1.6, validate), interpreter start-up included.
 
-Usage: python bench/bench_sbom.py [--dists N [--max-dist-mb 5] | --all | --image OCI_TAR] [--repeat 3]
+With --image, the comparison runs on that archive: shipit catalogues the whole image, the floor lists
+its packages from an unpacked copy, and cyclonedx-py gets its site-packages.
 """
 
 from __future__ import annotations
@@ -22,139 +23,151 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import statistics
 import subprocess
 import sys
-import sysconfig
+import tarfile
 import tempfile
-import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "src"), str(REPO / "tests" / "sbom")]
+HERE = REPO / "bench"
+sys.path[:0] = [str(HERE), str(REPO / "src")]
+from _common import load_note, median_of, ratio_header, ratio_row  # noqa: E402
 
-from ocitools import tree_layer, write_layout  # noqa: E402
+PHASES = r"""
+import json, sys, time
+t0, c0 = time.perf_counter(), time.process_time()
+out = []
+def lap(name):
+    global t0, c0
+    t, c = time.perf_counter(), time.process_time()
+    out.append([name, t - t0, c - c0]); t0, c0 = t, c
+from datetime import datetime, timezone
+from pathlib import Path
+import shipit.cli, shipit.sbom.cli
+from shipit.images.layout import MiB, OciLayout
+from shipit.sbom.catalog import catalog, distro, wanted
+from shipit.sbom.document import dumps, image_document
+from shipit.sbom.replay import replay_layers
+from shipit.sbom.validate import problem, schema_for
+lap("start-up and imports")
+with OciLayout(Path(sys.argv[1])) as layout:
+    image = layout.image()
+    lap("open the archive, read index/manifest/config")
+    fs = replay_layers(layout, image, wanted, max_read_bytes=256 * MiB, max_layer_bytes=16384 * MiB)
+lap("replay the layers (gunzip, tar headers, whiteouts)")
+packages = catalog(fs, lambda m: None); dist = distro(fs)
+lap("catalogue (dpkg status, copyright, METADATA)")
+doc = image_document(name="bench", version="0", manifest_digest=image.manifest_digest, repository="",
+                     packages=packages, distro=dist, timestamp=datetime.fromtimestamp(0, tz=timezone.utc))
+lap("CycloneDX document (licenses, purls)")
+schema_for("1.6")
+lap("compile the 1.6 schema")
+assert problem(doc, "1.6") is None
+lap("validate")
+data = dumps(doc)
+lap("serialize")
+Path(sys.argv[2]).write_bytes(data)
+lap("write")
+print(json.dumps(out))
+"""
 
-from shipit.sbom.scan import scan_image  # noqa: E402
 
-SITE = "usr/local/lib/python3.11/site-packages"
-
-
-def _record_size(info: Path) -> int:
-    total = 0
-    for line in (info / "RECORD").read_text(errors="replace").splitlines():
-        size = line.rsplit(",", 1)[-1]
-        total += int(size) if size.isdigit() else 0
-    return total
-
-
-def copy_dists(src: Path, dest: Path, limit: int | None, max_mb: float) -> int:
-    dists = sorted(p for p in src.glob("*.dist-info") if (p / "RECORD").is_file())
-    if limit:
-        dists = [p for p in dists if _record_size(p) <= max_mb * 1e6][:limit]
-    for info in dists:
-        for line in (info / "RECORD").read_text(errors="replace").splitlines():
-            rel = line.split(",", 1)[0]
-            if not rel or rel.startswith(("..", "/")):
-                continue
-            s, d = src / rel, dest / rel
-            if s.is_file() and not d.exists():
-                d.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(s, d)
-    return len(dists)
-
-
-def copy_image_site_packages(archive: Path, dest: Path) -> tuple[int, list[str]]:
-    """Copy the image's site directories (where its Python metadata lives) into ``dest``."""
-    import posixpath
-    import tarfile
-
+def unpack_image(archive: Path, root: Path) -> None:
+    """The image's layers, in order, into ``root`` (whiteouts applied; a benchmark's trusted input)."""
     from shipit.images.layout import OciLayout
 
-    found = scan_image(archive, name="probe", version="0", timestamp=datetime.fromtimestamp(0, tz=timezone.utc))
-    sites = sorted({posixpath.dirname(posixpath.dirname(p.path)).lstrip("/") + "/"
-                    for p in found.packages if p.ecosystem == "pypi"})
     with OciLayout(archive) as layout:
         for layer in layout.image().layers:
             with layout.open_layer(layer) as raw, tarfile.open(fileobj=raw, mode="r|*") as tar:
                 for m in tar:
                     name = m.name.lstrip("./")
-                    site = next((s for s in sites if name.startswith(s)), None)
-                    if site is None or not (m.isreg() or m.isdir()) or "/.wh." in "/" + name:
+                    base = os.path.basename(name)
+                    if base.startswith(".wh."):
+                        victim = root / os.path.dirname(name) / base[4:]
+                        if victim.is_dir() and not victim.is_symlink():
+                            subprocess.run(["rm", "-rf", str(victim)], check=True)
+                        else:
+                            victim.unlink(missing_ok=True)
                         continue
-                    target = dest / name[len(site):]
-                    if m.isdir():
-                        target.mkdir(parents=True, exist_ok=True)
-                    else:
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        target.write_bytes(tar.extractfile(m).read())
-    return sum(1 for p in found.packages if p.ecosystem == "pypi"), sites
+                    if m.isdev() or m.islnk():
+                        continue
+                    tar.extract(m, root, filter="data") if not m.issym() else None
+                    if m.issym():
+                        p = root / name
+                        p.parent.mkdir(parents=True, exist_ok=True)
+                        if not p.exists() and not p.is_symlink():
+                            p.symlink_to(m.linkname)
 
 
-def timed(fn, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+def site_dirs(root: Path) -> list[Path]:
+    return sorted({p.parent for p in root.glob("usr/**/*.dist-info") if p.parent.name in ("site-packages",
+                                                                                        "dist-packages")})
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dists", type=int, default=40)
-    ap.add_argument("--max-dist-mb", type=float, default=5.0, help="skip larger distributions (not with --all)")
-    ap.add_argument("--all", action="store_true", help="copy every distribution (can be large)")
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--image", type=Path, help="compare on this OCI archive and its own site-packages")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--components", type=int, default=1100, help="SBOM components of the synthetic image")
+    ap.add_argument("--payload-mib", type=float, default=40)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--cdx-runs", type=int, default=3, help="runs of cyclonedx-py (tens of seconds each)")
+    ap.add_argument("--image", type=Path, help="compare on this OCI archive instead")
     args = ap.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "SOURCE_DATE_EPOCH": "1700000000"}
+    with tempfile.TemporaryDirectory(prefix="bench-sbom-") as tmp_s:
+        tmp = Path(tmp_s)
+        root = tmp / "root"
+        if args.image:
+            archive = args.image.resolve()
+            root.mkdir()
+            unpack_image(archive, root)
+            what = f"{archive.name} ({archive.stat().st_size / 2**20:.0f} MiB archive)"
+        else:
+            import synth
 
-    src = Path(sysconfig.get_paths()["purelib"])
-    ts = datetime.fromtimestamp(0, tz=timezone.utc)
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "SOURCE_DATE_EPOCH": "0"}
-    with tempfile.TemporaryDirectory(prefix="bench-sbom-") as tmp:
-        tmp = Path(tmp)
+            debs, pys = synth.packages(*synth.split(args.components), seed=7)
+            synth.write_tree(synth.rootfs_entries(debs, pys, args.payload_mib, seed=7), root)
+            archive = tmp / "image.oci.tar"
+            synth.synthetic_image(archive, "bench", args.components, args.payload_mib, 7, tmp / "work")
+            what = (f"synthetic image: {len(debs)} Debian packages + {len(pys)} Python distributions "
+                    f"({archive.stat().st_size / 2**20:.0f} MiB archive)")
+        sites = site_dirs(root)
         venv = tmp / "venv"
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-        vsite = Path(subprocess.run([str(venv / "bin/python"), "-c",
-                                     "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        vsite = Path(subprocess.run([str(venv / "bin/python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                     capture_output=True, text=True, check=True).stdout.strip())
-        if args.image:
-            archive = args.image
-            n, sites = copy_image_site_packages(archive, vsite)
-            size = archive.stat().st_size
-            what = f"{archive.name} ({size / 1e6:.1f} MB archive); site dirs {', '.join('/' + s for s in sites)}"
-        else:
-            n = copy_dists(src, vsite, None if args.all else args.dists, args.max_dist_mb)
-            root = tmp / "root"
-            (root / SITE).parent.mkdir(parents=True)
-            shutil.copytree(vsite, root / SITE, symlinks=True)
-            size = sum(p.stat().st_size for p in (root / SITE).rglob("*") if p.is_file())
-            archive = tmp / "site.oci.tar"
-            write_layout(archive, [tree_layer(root, tmp / "layer.tar.gz", gz=True)])
-            what = f"site-packages of {n} distributions, {size / 1e6:.1f} MB"
+        for site in sites:
+            subprocess.run(["cp", "-a", f"{site}/.", str(vsite)], check=True)
+        dpkg = ["dpkg-query", "--admindir", str(root / "var/lib/dpkg"), "-W"]
+        pip = [sys.executable, "-m", "pip", "list", "--disable-pip-version-check"] + [
+            a for s in sites for a in ("--path", str(s))]
+        floor_sh = " && ".join(" ".join(c) + " >/dev/null" for c in ([dpkg] if (root / "var/lib/dpkg/status").exists()
+                                                                      else []) + ([pip] if sites else []))
+        counted = len(subprocess.run(dpkg, capture_output=True, text=True).stdout.splitlines()) if \
+            (root / "var/lib/dpkg/status").exists() else 0
+        counted += max(0, len(subprocess.run(pip, capture_output=True, text=True).stdout.splitlines()) - 2) if sites else 0
 
-        t_lib, res = timed(lambda: scan_image(archive, name="bench", version="0", timestamp=ts), args.repeat)
-        ours = len(res.packages)
-        t_cli, _ = timed(lambda: subprocess.run(
-            [sys.executable, "-m", "shipit", "sbom", "--image", str(archive), "-o", str(tmp / "shipit.json")],
-            env=env, check=True, capture_output=True), args.repeat)
-        t_cdx, _ = timed(lambda: subprocess.run(
-            [sys.executable, "-m", "cyclonedx_py", "environment", "--output-reproducible", "--sv", "1.6",
-             "-o", str(tmp / "cdx.json"), str(venv / "bin/python")], env=env, check=True, capture_output=True),
-            args.repeat)
-        theirs = len(json.loads((tmp / "cdx.json").read_text()).get("components", []))
+        shipit_cmd = [sys.executable, "-m", "shipit", "sbom", "--image", str(archive), "-o", str(tmp / "shipit.json")]
+        cdx_cmd = [sys.executable, "-m", "cyclonedx_py", "environment", "--output-reproducible", "--sv", "1.6",
+                   "-o", str(tmp / "cdx.json"), str(venv / "bin/python")]
+        floor = median_of(["sh", "-c", floor_sh], args.runs)
+        ours = median_of(shipit_cmd, args.runs, env=env, stderr=subprocess.DEVNULL)
+        theirs = median_of(cdx_cmd, args.cdx_runs, env=env, stderr=subprocess.DEVNULL)
+        n_ours = len(json.loads((tmp / "shipit.json").read_text()).get("components", []))
+        n_cdx = len(json.loads((tmp / "cdx.json").read_text()).get("components", []))
 
-        rows = [("shipit scan_image (in-process)", ours, t_lib),
-                ("shipit sbom --image (CLI)", ours, t_cli),
-                ("cyclonedx-py environment (CLI)", theirs, t_cdx)]
-
-    print(f"{what}; {n} Python distributions; median of {args.repeat} runs")
-    print(f"{'tool':<40} {'components':>10} {'seconds':>9} {'vs cyclonedx-py':>16}")
-    for name, count, secs in rows:
-        print(f"{name:<40} {count:>10} {secs:>9.3f} {secs / t_cdx:>15.2f}x")
+        print(f"{what}; median of {args.runs} (cyclonedx-py: {args.cdx_runs}); {load_note()}")
+        print(ratio_header() + f" {'components':>11}")
+        print(ratio_row("floor: dpkg-query -W + pip list", *floor, floor) + f" {counted:>11}")
+        print(ratio_row("shipit sbom --image (the stage's work)", *ours, floor) + f" {n_ours:>11}")
+        print(ratio_row("cyclonedx-py environment (Python only)", *theirs, floor) + f" {n_cdx:>11}")
+        print(f"shipit / cyclonedx-py: {ours[0] / theirs[0]:.2f}x wall, {ours[1] / theirs[1]:.2f}x cpu")
+        if ours[0] > floor[0]:
+            proc = subprocess.run([sys.executable, "-c", PHASES, str(archive), str(tmp / "p.json")], env=env,
+                                  capture_output=True, text=True, check=True)
+            print("  where shipit's time goes (one in-process run; wall / cpu s):")
+            for name, wall, cpu in json.loads(proc.stdout):
+                print(f"    {wall:6.3f} {cpu:6.3f}  {name}")
 
 
 if __name__ == "__main__":

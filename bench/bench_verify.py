@@ -1,97 +1,156 @@
-"""`shipit verify` on a signed release against what an auditor runs by hand on the same files:
-`sha256sum -c SHA256SUMS` plus `openssl dgst -sha256 -verify` on SHA256SUMS.sig.
+"""`shipit verify` on realistic releases against what an auditor runs by hand on the same files (the
+floor): `sha256sum --strict -c SHA256SUMS` and `openssl dgst -sha256 -verify` of SHA256SUMS.sig.
 
-    python bench/bench_verify.py [--size-mib 256] [--files 256] [--runs 3]
-    python bench/bench_verify.py --release release/1.0.0 --key cosign.pub   # an existing release
+    python bench/bench_verify.py --release release/1.0.0 --key .cache/demo-key/cosign.pub   # the demo
+    python bench/bench_verify.py [--runs 5] [--payload-mib 30] [--keep DIR] [--quick]       # synthetic
 
-shipit verify does more than the baseline (manifest ↔ files, provenance subjects, DSSE signatures,
-image blobs, SBOM schemas); the ratio shows what that costs.
+Synthetic releases (bench/synth.py) are cut by shipit's own sbom, seal and sign stages: N images whose
+SBOMs have C components each (60 % Debian packages, 40 % Python distributions, one OS), each image
+carrying --payload-mib of binaries, SLSA provenance, an SBOM attestation per image, three sign-offs.
+Two series, and a least-squares line through each (r² near 1: linear growth):
+
+    components   10 images × 100 / 1,000 / 5,000 components
+    images       1 / 2 / 5 / 10 images × 1,000 components
+
+shipit verify does more than the floor (manifest ↔ files, every image blob's digest, provenance subjects,
+DSSE signatures, SBOM schemas and attestations, sign-offs); for a row slower than the floor, the time of
+each phase is printed (one in-process run, checks one after the other).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parents[0] / "src"
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(SRC))
-from _common import median_of, table  # noqa: E402
+sys.path[:0] = [str(HERE), str(SRC)]
+from _common import linear_fit, load_note, ratio_header, ratio_row, timed  # noqa: E402
 
-PASSWORD = "bench"
+PHASES = r"""
+import json, sys, time
+t0, c0 = time.perf_counter(), time.process_time()
+out = []
+def lap(name):
+    global t0, c0
+    t, c = time.perf_counter(), time.process_time()
+    out.append([name, t - t0, c - c0]); t0, c0 = t, c
+from pathlib import Path
+from shipit import capabilities
+from shipit.core.verify import Release, check_checksums, check_files
+from shipit.signing.keys import load_public_key_file
+from shipit.signing.trust import Trust
+contributed = capabilities.checks()
+import shipit.sbom.validate, shipit.core.schemas, jsonschema_rs, cryptography.hazmat.primitives.asymmetric.ec
+lap("start-up and imports")
+root = Path(sys.argv[1]); trust = Trust(public_key=load_public_key_file(Path(sys.argv[2])))
+rel = Release.load(root)
+lap("hash every file (threads)")
+allowed = set()
+for allowance in contributed.allowances:
+    allowed.update(allowance(rel))
+check_files(rel, allowed); check_checksums(rel)
+lap("files + checksums")
+for name, check in contributed.checks:
+    list(check(rel, trust))
+    lap(name)
+print(json.dumps(out))
+"""
 
 
-def make_release(tmp: Path, size_mib: int, files: int) -> tuple[Path, Path]:
-    """Cut a signed release of a project whose content stage writes ``files`` documents."""
-    from shipit import capabilities
-    from shipit.commands.release import release
-    from shipit.core.artifacts import Kind
-    from shipit.core.release import ReleaseOptions
-    from shipit.core.runner import Stage
-    from shipit.signing.keys import write_keypair
+def floor_cmd(release_dir: Path, pub: Path, tmp: Path) -> list[str]:
+    return ["sh", "-c", f"cd {release_dir} && sha256sum --quiet --strict -c SHA256SUMS && "
+            f"base64 -d SHA256SUMS.sig > {tmp}/sig.der && "
+            f"openssl dgst -sha256 -verify {pub} -signature {tmp}/sig.der SHA256SUMS >/dev/null"]
 
-    priv, pub = write_keypair(tmp / "keys", "cosign", PASSWORD.encode())
-    proj = tmp / "proj"
-    proj.mkdir()
-    (proj / "shipit.yaml").write_text(f"schema_version: 1\nproject:\n  name: bench\nsigning:\n  key: {priv}\n")
-    per = max(1, size_mib * 1024 * 1024 // files)
-    block = os.urandom(1 << 20)
 
-    class Content(Stage):
-        name = "content"
+def measure(cmd: list[str], runs: int, **kw) -> tuple[float, float]:
+    timed(cmd, **kw)  # warm-up: page cache, .pyc
+    samples = [timed(cmd, **kw) for _ in range(runs)]
+    return statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples)
 
-        def run(self, ctx) -> None:
-            for i in range(files):
-                p = ctx.path(f"files/d{i % 16:02d}/f{i:05d}.bin")
-                with open(p, "wb") as fh:
-                    n = max(1, per // 2 + (i * 7919 % per))
-                    while n > 0:
-                        fh.write(block[: min(n, len(block))])
-                        n -= len(block)
-                ctx.artifacts.add(p, Kind.DOC)
 
-    os.environ["SHIPIT_KEY_PASSWORD"] = PASSWORD
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")
-    from rich.console import Console
+def compare(label: str, release_dir: Path, pub: Path, runs: int, tmp: Path, env: dict) -> dict:
+    files = [p for p in release_dir.rglob("*") if p.is_file()]
+    size = sum(p.stat().st_size for p in files)
+    floor = measure(floor_cmd(release_dir, pub, tmp), runs)
+    ours = measure([sys.executable, "-m", "shipit", "verify", str(release_dir), "--key", str(pub)], runs, env=env)
+    print(f"\n{label}: {size / 2**20:.0f} MiB in {len(files)} files; median of {runs}; {load_note()}")
+    print(ratio_header())
+    print(ratio_row("sha256sum -c + openssl dgst -verify", *floor, floor))
+    print(ratio_row("shipit verify", *ours, floor))
+    if ours[0] > floor[0]:
+        proc = subprocess.run([sys.executable, "-c", PHASES, str(release_dir), str(pub)], env=env,
+                              capture_output=True, text=True, check=True)
+        print("  where shipit's time goes (one in-process run, phases one after the other; wall / cpu s):")
+        for name, wall, cpu in json.loads(proc.stdout):
+            print(f"    {wall:6.3f} {cpu:6.3f}  {name}")
+    return {"size": size, "floor": floor, "shipit": ours}
 
-    result = release(ReleaseOptions(version="1.0.0", config=proj / "shipit.yaml", output=tmp / "release"),
-                     Console(stderr=True, quiet=True), stages=[Content(), *capabilities.stages()])
-    return result.release_dir, pub
+
+def synthetic(keep: Path, images: int, components: int, payload: float) -> tuple[Path, Path]:
+    import synth
+
+    where = keep / f"i{images}-c{components}-p{payload:g}"
+    done = where / "done.json"
+    if done.is_file():
+        meta = json.loads(done.read_text())
+        return Path(meta["release"]), Path(meta["pub"])
+    if where.exists():
+        shutil.rmtree(where)
+    where.mkdir(parents=True)
+    print(f"  cutting a synthetic release: {images} images × {components} components ...", flush=True)
+    rel, pub = synth.synthetic_release(where, images=images, components=components, payload_mib=payload)
+    done.write_text(json.dumps({"release": str(rel), "pub": str(pub)}))
+    return rel, pub
+
+
+def series(title: str, xs: list[int], make, runs: int, tmp: Path, env: dict, unit: str) -> None:
+    points = []
+    for x in xs:
+        rel, pub = make(x)
+        points.append((x, compare(f"{title} = {x}", rel, pub, runs, tmp, env)))
+    print(f"\n{title} series: shipit verify and the floor against {unit}")
+    print(f"{unit:>12} {'floor wall':>11} {'shipit wall':>12} {'shipit cpu':>11} {'wall ratio':>11} {'cpu ratio':>10}")
+    for x, r in points:
+        (fw, fc), (sw, sc) = r["floor"], r["shipit"]
+        print(f"{x:>12} {fw:11.3f} {sw:12.3f} {sc:11.3f} {sw / fw:10.2f}x {sc / fc:9.2f}x")
+    for what, idx in (("wall", 0), ("cpu", 1)):
+        a, b, r2 = linear_fit([x for x, _ in points], [r["shipit"][idx] for _, r in points])
+        print(f"  shipit {what}: {a:.3f} s + {b * 1000:.3f} ms per {unit.rstrip('s')}, r² = {r2:.4f}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--size-mib", type=int, default=256)
-    ap.add_argument("--files", type=int, default=256)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--release", type=Path, help="benchmark this existing release instead")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--release", type=Path, help="benchmark this existing release (e.g. the demo's) only")
     ap.add_argument("--key", type=Path, help="its public key (with --release)")
+    ap.add_argument("--payload-mib", type=float, default=30, help="binaries per synthetic image")
+    ap.add_argument("--keep", type=Path, help="cut the synthetic releases here and reuse them next time")
+    ap.add_argument("--quick", action="store_true", help="smaller series (100/1,000 components, 1/2/5 images)")
     args = ap.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
     with tempfile.TemporaryDirectory(prefix="shipit-bench-verify-") as tmp_s:
         tmp = Path(tmp_s)
         if args.release:
             if not args.key:
                 sys.exit("--release needs --key")
-            release_dir, pub = args.release.resolve(), args.key.resolve()
-        else:
-            release_dir, pub = make_release(tmp, args.size_mib, args.files)
-        files = [p for p in release_dir.rglob("*") if p.is_file()]
-        total = sum(p.stat().st_size for p in files)
-        env = {**os.environ, "PYTHONPATH": str(SRC)}
-        shipit_cmd = [sys.executable, "-m", "shipit", "verify", str(release_dir), "--key", str(pub)]
-        manual = (f"sha256sum --quiet --strict -c SHA256SUMS && base64 -d SHA256SUMS.sig > {tmp}/sig.der && "
-                  f"openssl dgst -sha256 -verify {pub} -signature {tmp}/sig.der SHA256SUMS")
-        baseline = "sha256sum -c + openssl dgst -verify"
-        rows = [
-            (baseline, *median_of(["sh", "-c", manual], args.runs, cwd=release_dir)),
-            ("shipit verify", *median_of(shipit_cmd, args.runs, env=env)),
-        ]
-        print(table(f"verify: {total / 2**20:.0f} MiB in {len(files)} files, median of {args.runs} runs, "
-                    f"{os.cpu_count()} cores", rows, baseline))
+            compare(f"release {args.release}", args.release.resolve(), args.key.resolve(), args.runs, tmp, env)
+            return
+        keep = args.keep.resolve() if args.keep else tmp / "releases"
+        comps = [100, 1000] if args.quick else [100, 1000, 5000]
+        images = [1, 2, 5] if args.quick else [1, 2, 5, 10]
+        series("components per SBOM (10 images)", comps,
+               lambda c: synthetic(keep, 10, c, args.payload_mib), args.runs, tmp, env, "components")
+        series("images (1,000 components each)", images,
+               lambda n: synthetic(keep, n, 1000, args.payload_mib), args.runs, tmp, env, "images")
 
 
 if __name__ == "__main__":

@@ -89,7 +89,4 @@ def checks():
         allowed = cap.contributed("checks", "ALLOWED", None)
         if allowed is not None:
             out.allowances.append(allowed)
-        prepare = cap.contributed("checks", "PREPARE", None)
-        if prepare is not None:
-            out.prepare.append(prepare)
     return out

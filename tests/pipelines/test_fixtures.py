@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from shipit.core.errors import ShipitError
-from shipit.pipeline.checks import validate
+from shipit.pipeline.policy import validate
 from shipit.pipeline.config import EnvironmentConfig, PipelineConfig
 from shipit.pipeline.project import load_policy, validate_files
 

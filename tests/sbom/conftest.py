@@ -8,6 +8,7 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
+import cyclonedx.validation.json  # noqa: F401  (jsonschema complete, before shipit imports it; see validate)
 import pytest
 
 from tests.conftest import require, require_tool
@@ -51,10 +52,14 @@ def load(doc: bytes) -> dict:
 
 
 def validate(doc: bytes | str) -> None:
-    """Independent check: cyclonedx-python-lib's strict CycloneDX 1.6 JSON schema validator."""
+    """Independent check: cyclonedx-python-lib's strict CycloneDX 1.6 JSON schema validator (jsonschema,
+    with every format checker: shipit imports jsonschema without rfc3987-syntax when it explains an
+    invalid document, so make sure this process has the complete one)."""
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
+    from jsonschema.validators import Draft7Validator
 
+    assert "iri-reference" in Draft7Validator.FORMAT_CHECKER.checkers, "jsonschema lacks its IRI checker"
     text = doc.decode() if isinstance(doc, bytes) else doc
     error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
     assert error is None, f"invalid CycloneDX 1.6: {error}"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shipit.config import load_config
-from shipit.pipeline.checks import Report, validate
+from shipit.pipeline.policy import Report, validate
 from shipit.pipeline.config import EnvironmentConfig, PipelineConfig
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from shipit import __version__
 from shipit.core.files import canonical_json
-from shipit.pipeline.checks import Report, tier_of
+from shipit.pipeline.policy import Report, tier_of
 from shipit.pipeline.config import EnvironmentConfig, PipelineConfig
 from shipit.pipeline.model import RULES, Finding
 

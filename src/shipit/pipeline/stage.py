@@ -10,7 +10,7 @@ from shipit.core.errors import ShipitError
 from shipit.core.files import write_text
 from shipit.core.runner import Stage
 from shipit.core.tools import Tool
-from shipit.pipeline.checks import discover, validate
+from shipit.pipeline.policy import discover, validate
 from shipit.pipeline.report import environments_markdown, to_json, to_markdown, to_sarif
 
 

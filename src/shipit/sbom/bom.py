@@ -1,4 +1,8 @@
-"""Build, validate and serialize CycloneDX 1.6 documents with cyclonedx-python-lib.
+"""Build, validate and serialize CycloneDX 1.6 documents with cyclonedx-python-lib's object model.
+
+The source SBOM is built this way (cyclonedx-bom's builders hand over a library ``Bom``). Image SBOMs
+are written by :mod:`shipit.sbom.document`, which emits the same bytes without the model's cost;
+:func:`image_bom` is the model's version of that document, the reference the tests compare it with.
 
 Determinism: every bom-ref is set explicitly (the library would otherwise invent random ones), the
 serial number is a uuid5 of the subject's digest, the timestamp is the release's source date, and
@@ -7,46 +11,31 @@ components are kept in the library's sorted sets.
 
 from __future__ import annotations
 
-import re
+import json
 import uuid
 import warnings
 from datetime import datetime
-from functools import lru_cache
 
-from cyclonedx.contrib.license.factories import LicenseFactory
 from cyclonedx.model import Property
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.model.contact import OrganizationalEntity
-from cyclonedx.model.license import (
-    DisjunctiveLicense,
-    LicenseAcknowledgement,
-    LicenseExpression,
-)
 from cyclonedx.output.json import JsonV1Dot6
-from cyclonedx.schema import SchemaVersion
-from cyclonedx.validation.json import JsonStrictValidator
 from packageurl import PackageURL
 
 from shipit import __version__
 from shipit.core.errors import ShipitError
 from shipit.sbom.catalog import Distro, Package
-
-PROP_LAYER = "shipit:sbom:layer_digest"
-PROP_PATH = "shipit:sbom:location"
-PROP_ECOSYSTEM = "shipit:sbom:package_type"
-SERIAL_NAMESPACE = uuid.UUID("6f1e8a4c-3d0b-5a57-9b61-5f3e2c0d9a11")  # shipit's uuid5 namespace for SBOMs
-_ACK = LicenseAcknowledgement.DECLARED
-
-
-def serial_for(digest: str) -> uuid.UUID:
-    """A stable serial number for the SBOM of the thing with this digest."""
-    return uuid.uuid5(SERIAL_NAMESPACE, digest)
-
-
-def normalize_pypi(name: str) -> str:
-    """PEP 503 normalized name (the purl spec's form for pypi)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+from shipit.sbom.document import (  # noqa: F401  (re-exported: the helpers both writers share)
+    PROP_ECOSYSTEM,
+    PROP_LAYER,
+    PROP_PATH,
+    SERIAL_NAMESPACE,
+    licenses_for,
+    normalize_pypi,
+    purl_for,
+    serial_for,
+)
 
 
 def shipit_tool() -> Component:
@@ -62,64 +51,7 @@ def new_bom(subject: Component, *, timestamp: datetime, serial: uuid.UUID) -> Bo
     return bom
 
 
-# --- licenses ----------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _lfac() -> LicenseFactory:
-    return LicenseFactory()
-
-
-def _classifier_licenses(classifiers: list[str]) -> list[str]:
-    from shipit.sbom._cdxpy import license_trove2spdx
-
-    out = []
-    for c in classifiers:
-        spdx = license_trove2spdx(c)
-        if spdx:
-            out.append(spdx)
-        elif c.count("::") >= 2 and not c.rstrip().endswith(":: OSI Approved"):
-            out.append(c.rsplit("::", 1)[1].strip())
-    return out
-
-
-def licenses_for(pkg: Package) -> list:
-    """CycloneDX licenses: one expression, or a set of SPDX ids / names (never both, per the spec)."""
-    fac = _lfac()
-    if pkg.license_expression:  # PEP 639: the expression supersedes License and classifiers
-        return [fac.make_from_string(pkg.license_expression, license_acknowledgement=_ACK)]
-    raw = list(pkg.licenses)
-    if pkg.ecosystem == "pypi":
-        raw = [v for v in raw if "\n" not in v.strip() and len(v) <= 120]  # full license texts are not names
-        raw += _classifier_licenses(pkg.classifiers)
-    made = [fac.make_from_string(v.strip(), license_acknowledgement=_ACK) for v in raw if v.strip()]
-    expressions = [m for m in made if isinstance(m, LicenseExpression)]
-    if expressions and len(made) == 1:
-        return expressions
-    if expressions:  # several declarations, some compound: keep them all as one AND-ed expression
-        values = sorted({m.value if isinstance(m, LicenseExpression) else (m.id or m.name) for m in made})
-        joined = " AND ".join(f"({v})" if " " in v else v for v in values)
-        return [fac.make_from_string(joined, license_acknowledgement=_ACK)]
-    unique: dict[tuple, DisjunctiveLicense] = {}
-    for m in made:
-        unique.setdefault((m.id, m.name), m)
-    return [unique[k] for k in sorted(unique, key=lambda k: (k[0] or "", k[1] or ""))]
-
-
 # --- components ----------------------------------------------------------------------------------------
-
-
-def purl_for(pkg: Package, distro: Distro) -> PackageURL:
-    if pkg.ecosystem == "pypi":
-        return PackageURL(type="pypi", name=normalize_pypi(pkg.name), version=pkg.version)
-    namespace = distro.id or ("debian" if pkg.ecosystem == "deb" else "alpine")
-    qualifiers = {}
-    if pkg.arch:
-        qualifiers["arch"] = pkg.arch
-    if distro.qualifier:
-        qualifiers["distro"] = distro.qualifier
-    return PackageURL(type=pkg.ecosystem, namespace=namespace, name=pkg.name, version=pkg.version,
-                      qualifiers=qualifiers or None)
 
 
 def component_for(pkg: Package, distro: Distro) -> Component:
@@ -177,15 +109,11 @@ def image_bom(*, name: str, version: str, manifest_digest: str, repository: str,
 # --- output ----------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
-def validator(version: SchemaVersion = SchemaVersion.V1_6) -> JsonStrictValidator:
-    """The library's strict JSON validator for one CycloneDX version, built (and its schema loaded) once."""
-    return JsonStrictValidator(version)
-
-
 def validate_json(text: str, what: str) -> None:
-    """Validate against the CycloneDX 1.6 strict schema with the library's validator."""
-    error = validator().validate_str(text)
+    """Validate against the CycloneDX 1.6 strict schema (the library's schema files, compiled once)."""
+    from shipit.sbom.validate import problem
+
+    error = problem(json.loads(text), "1.6")
     if error is not None:
         raise ShipitError(f"{what}: the generated CycloneDX document is not valid: {error}",
                           hint="this is a bug in shipit; rerun with -v and report it")

@@ -65,16 +65,10 @@ def summarize(path: Path, validate: bool = True) -> Summary:
     spec = str(doc.get("specVersion", "?"))
     valid, error = None, ""
     if validate:
-        from cyclonedx.schema import SchemaVersion
+        from shipit.sbom.validate import problem, schema_for
 
-        from shipit.sbom.bom import validator
-
-        try:
-            version = SchemaVersion.from_version(spec)
-        except ValueError:
-            version = None
-        if version is not None:
-            err = validator(version).validate_str(text)
+        if schema_for(spec) is not None:
+            err = problem(doc, spec)
             valid, error = err is None, (str(err)[:300] if err else "")
     s = Summary(subject, spec, doc.get("serialNumber", ""), meta.get("timestamp", ""), valid, error)
     for comp in _walk(doc.get("components", [])):

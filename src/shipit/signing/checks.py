@@ -96,9 +96,9 @@ def check_file_signatures(rel: Release, trust: Trust) -> list[CheckResult]:
     return out
 
 
-def load_statement(rel: Release, trust: Trust, envelope_rel: str, bundle_rel: str, check: str,
-                    subject: str) -> tuple[dict[str, Any] | None, list[CheckResult]]:
-    """Verify an attestation (its .intoto.jsonl envelope and its bundle); return its statement."""
+def load_payload(rel: Release, trust: Trust, envelope_rel: str, bundle_rel: str,
+                 check: str) -> tuple[bytes | None, list[CheckResult]]:
+    """Verify an attestation (its .intoto.jsonl envelope and its bundle); return its signed payload."""
     for p in (envelope_rel, bundle_rel):
         if p not in rel.digests:
             return None, [fail(check, p, "missing")]
@@ -120,6 +120,11 @@ def load_statement(rel: Release, trust: Trust, envelope_rel: str, bundle_rel: st
         return None, [fail(check, bundle_rel, why)]
     if doc.get("dsseEnvelope") != env:
         return None, [fail(check, envelope_rel, f"differs from the signed envelope in {bundle_rel}")]
+    return payload, []
+
+
+def parse_statement(payload: bytes, envelope_rel: str, check: str) -> tuple[dict[str, Any] | None, list[CheckResult]]:
+    """The in-toto Statement v1 a verified payload holds."""
     try:
         statement = json.loads(payload)
         if statement.get("_type") != prov.STATEMENT_TYPE:
@@ -127,6 +132,15 @@ def load_statement(rel: Release, trust: Trust, envelope_rel: str, bundle_rel: st
     except (ValueError, AttributeError) as exc:
         return None, [fail(check, envelope_rel, f"payload is not an in-toto Statement v1 ({exc})")]
     return statement, []
+
+
+def load_statement(rel: Release, trust: Trust, envelope_rel: str, bundle_rel: str, check: str,
+                    subject: str) -> tuple[dict[str, Any] | None, list[CheckResult]]:
+    """Verify an attestation (its .intoto.jsonl envelope and its bundle); return its statement."""
+    payload, problems = load_payload(rel, trust, envelope_rel, bundle_rel, check)
+    if payload is None:
+        return None, problems
+    return parse_statement(payload, envelope_rel, check)
 
 
 def subject_map(statement: dict[str, Any]) -> dict[str, dict[str, str]]:

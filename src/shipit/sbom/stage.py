@@ -3,8 +3,6 @@ plus the source SBOM of the project's Python dependencies."""
 
 from __future__ import annotations
 
-from rich.markup import escape
-
 from shipit.core.artifacts import Kind
 from shipit.core.context import ReleaseContext, ReleasePlan
 from shipit.core.errors import ShipitError
@@ -60,13 +58,13 @@ def run_sbom(ctx: ReleaseContext) -> list[str]:
     for image in ctx.artifacts.filter(Kind.IMAGE):
         rel = sbom_path(image.name)
         if ctx.artifacts.get(rel) is not None:  # another stage already supplied it: never clobber
-            ctx.warn(escape(f"sbom {image.name}: {rel} is already registered by an earlier stage; kept as is"))
+            ctx.warn(f"sbom {image.name}: {rel} is already registered by an earlier stage; kept as is")
             continue
         result = scan_image(
             ctx.work_dir / image.path, name=image.name, version=ctx.version.text, timestamp=ctx.source_date,
             manifest_digest=image.extra.get("manifest_digest") or None,
             repository=image.extra.get("repository", ""), max_read_mb=cfg.max_read_mb,
-            max_layer_mb=cfg.max_layer_mb, warn=lambda m, n=image.name: ctx.warn(escape(f"sbom {n}: {m}")),
+            max_layer_mb=cfg.max_layer_mb, warn=lambda m, n=image.name: ctx.warn(f"sbom {n}: {m}"),
         )
         write_bytes(ctx.path(rel), result.document)
         counts: dict[str, int] = {}
@@ -80,7 +78,7 @@ def run_sbom(ctx: ReleaseContext) -> list[str]:
                       timestamp=ctx.source_date)
     if src is not None:
         for note in src.notes:
-            ctx.warn(escape(f"sbom source: {note}"))
+            ctx.warn(f"sbom source: {note}")
         write_bytes(ctx.path(SOURCE_PATH), src.document)
         input_rel = src.input.relative_to(ctx.project_dir).as_posix() \
             if src.input.is_relative_to(ctx.project_dir) else src.input.name

@@ -221,7 +221,7 @@ def publish(release_dir, images, site_to, push_images, insecure, retries) -> Non
     if push_images:
         with progress.activity("pushing images"):
             pushed = publish_images(release_dir, list(images) or None, insecure=insecure, retries=retries,
-                                    log=(lambda m: err_console.log(ui.safe(m))) if verbose else (lambda m: None))
+                                    log=(lambda m: ui.log(m)) if verbose else (lambda m: None))
     if pushed:
         table = ui.table(f"published images of {release_dir.name}", "image", "reference", "digest")
         for r in pushed:

@@ -16,15 +16,37 @@ and tracebacks, ``-q`` keeps only results, warnings and errors.
 from __future__ import annotations
 
 import functools
+import os
 import re
+import time
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 from rich.text import Text
 
-out_console = Console()
-err_console = Console(stderr=True)
+#: Width when the output is not a terminal (a CI log, a pipe) and COLUMNS is not set: lines and table
+#: rows are never wrapped there, so every message stays on one line that grep finds.
+UNWRAPPED_WIDTH = 10_000
+
+
+class _Console(Console):
+    """A Rich console that wraps only for a terminal (or to an explicit COLUMNS)."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        if not self.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+            return ConsoleDimensions(UNWRAPPED_WIDTH, size.height)
+        return size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)
+
+
+out_console: Console = _Console()
+err_console: Console = _Console(stderr=True)
 
 _state = {"verbose": False, "quiet": False}
 
@@ -72,6 +94,12 @@ def error(message: str, hint: str | None = None, *, console: Console | None = No
 
 def warn(message: str, *, console: Console | None = None) -> None:
     (console or err_console).print(f"[yellow]warning:[/] {safe(message)}", highlight=False, soft_wrap=True)
+
+
+def log(message: str, *, console: Console | None = None) -> None:
+    """A ``-v`` detail line: the time and ``message`` as plain text (the caller checks the verbosity)."""
+    stamp = time.strftime("%H:%M:%S")
+    (console or err_console).print(f"[dim]{stamp}[/] {safe(message)}", highlight=False, soft_wrap=True)
 
 
 def info(markup: Any, *, console: Console | None = None) -> None:

@@ -205,7 +205,7 @@ class ReleaseContext(ReleasePlan):
     def log(self, message: str) -> None:
         """A progress line shown with ``-v`` (plain text, never markup)."""
         if self.verbose:
-            self.console.log(ui.safe(message), highlight=False)
+            ui.log(message, console=self.console)
 
     def warn(self, message: str) -> None:
         """A warning line (plain text, never markup; not wrapped); shown even with ``-q``."""

@@ -16,6 +16,9 @@ def sbom_path(image_name: str) -> str:
     return f"sbom/{image_name.replace('/', '-')}.cdx.json"
 
 
+NOTHING_TO_CATALOGUE = "no images and no Python dependency file (pyproject.toml, requirements.txt, a lock file)"
+
+
 class SbomStage(Stage):
     name = "sbom"
     description = "catalogue each image's layers and the project's dependencies into CycloneDX SBOMs"
@@ -24,8 +27,8 @@ class SbomStage(Stage):
         cfg = plan.config.sbom
         if not cfg.enabled:
             return "sbom.enabled is false in shipit.yaml"
-        # during a release, an image an earlier stage registered counts too (`shipit check` sees only the plan)
-        if plan.config.images or (isinstance(plan, ReleaseContext) and plan.artifacts.filter(Kind.IMAGE)):
+        # during a release, the images an earlier stage registered count (`shipit check` sees only the plan)
+        if plan.artifacts.filter(Kind.IMAGE) if isinstance(plan, ReleaseContext) else plan.config.images:
             return None
         from shipit.sbom.source import (
             find_input,  # cyclonedx: seconds to import; `shipit check` loads every stage
@@ -36,7 +39,9 @@ class SbomStage(Stage):
         except ShipitError:
             return None  # let run() report the configuration error
         if source is None:
-            return "no images and no Python dependency file (pyproject.toml, requirements.txt, a lock file)"
+            if "sbom" in plan.config.model_fields_set and cfg.source != "none":
+                return None  # an sbom: section asks for SBOMs: run() fails with what is missing (fail closed)
+            return NOTHING_TO_CATALOGUE
         return None
 
     def notes(self, plan: ReleasePlan) -> list[str]:
@@ -85,6 +90,9 @@ def run_sbom(ctx: ReleaseContext) -> list[str]:
         ctx.artifacts.add(SOURCE_PATH, Kind.SBOM, name="source", format="CycloneDX", spec_version="1.6",
                           input=input_rel, components=src.components)
         written.append(SOURCE_PATH)
+    if not written and not ctx.artifacts.filter(Kind.IMAGE):
+        raise ShipitError(f"sbom: {NOTHING_TO_CATALOGUE}",
+                          hint="add a dependency file or an images: section, or set sbom.enabled: false")
     return written
 
 

@@ -256,6 +256,8 @@ def verify(release_dir: Path, key, cert_identity, cert_oidc_issuer, trust_config
         for r in report.results:
             table.add_row(ui.styled("✓", "green") if r.ok else ui.styled("✗", "red"), r.check, r.subject, r.reason)
         out_console.print(table)
+    for name, exc in report.crashed:
+        raise InternalError(exc, where=f"the {name} check") from exc
     if not report.ok:
         failed = report.failures
         names = ", ".join(sorted({f.subject or f.check for f in failed})[:5])

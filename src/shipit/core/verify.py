@@ -44,6 +44,8 @@ def fail(check: str, subject: str, reason: str) -> CheckResult:
 class Report:
     release_dir: str
     results: list[CheckResult] = field(default_factory=list)
+    #: Checks that crashed (a bug in shipit): reported as failures, then raised by the caller as internal errors.
+    crashed: list[tuple[str, BaseException]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -179,13 +181,14 @@ def check_checksums(rel: Release) -> list[CheckResult]:
 # --- the runner ------------------------------------------------------------------------------------
 
 
-def _guarded(name: str, run: Callable[[], Iterable[CheckResult]]) -> list[CheckResult]:
+def _guarded(name: str, run: Callable[[], Iterable[CheckResult]], report: Report) -> list[CheckResult]:
     try:
         return list(run())
     except ShipitError as exc:
         return [fail(name, "", exc.message)]
-    except Exception as exc:  # one broken check must not hide the others' results: reported, never passed
-        return [fail(name, "", f"check crashed: {type(exc).__name__}: {exc}")]
+    except Exception as exc:  # re-raised with context by the caller (Report.crashed), after the other checks ran
+        report.crashed.append((name, exc))
+        return [fail(name, "", f"check crashed (a bug in shipit): {type(exc).__name__}: {exc}")]
 
 
 def verify_release(release_dir: str | Path, trust: Any, contributed: Checks) -> Report:
@@ -197,8 +200,8 @@ def verify_release(release_dir: str | Path, trust: Any, contributed: Checks) -> 
     for allowance in contributed.allowances:
         allowed.update(allowance(rel))
     report = Report(str(release_dir))
-    report.results += _guarded("files", lambda: check_files(rel, allowed))
-    report.results += _guarded("checksums", lambda: check_checksums(rel))
+    report.results += _guarded("files", lambda: check_files(rel, allowed), report)
+    report.results += _guarded("checksums", lambda: check_checksums(rel), report)
     for name, check in contributed.checks:
-        report.results += _guarded(name, lambda check=check: check(rel, trust))
+        report.results += _guarded(name, lambda check=check: check(rel, trust), report)
     return report

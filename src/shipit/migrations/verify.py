@@ -31,6 +31,7 @@ from typing import Any
 from alembic import command
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from shipit.core.errors import ShipitError
 from shipit.migrations import schema
@@ -43,7 +44,7 @@ CLIENTS = {"sqlite": "sqlite3", "postgresql": "psql", "mysql": "mysql"}
 def backend_of(url: str) -> str:
     try:
         name = make_url(url).get_backend_name()
-    except Exception as exc:
+    except Exception as exc:  # re-raised with context: SQLAlchemy's URL parser raises several types
         raise ShipitError(f"--database-url: cannot parse {redact(url)!r}: {exc}",
                           hint="use a SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@127.0.0.1:5432/postgres") from None
     return {"mariadb": "mysql"}.get(name, name)
@@ -52,7 +53,7 @@ def backend_of(url: str) -> str:
 def redact(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+    except (ArgumentError, ValueError, TypeError):  # what make_url raises for a string that is not a URL
         return "<unparseable URL>"
 
 
@@ -82,7 +83,7 @@ class Databases:
         try:
             with engine.connect() as conn:
                 conn.execute(text(f"CREATE DATABASE {name}"))
-        except Exception as exc:
+        except Exception as exc:  # re-raised with context: any driver's connection error
             raise ShipitError(f"cannot create a scratch database on {redact(self.server_url)}: {exc}",
                               hint="the verify user needs the right to CREATE DATABASE (shipit drops it afterwards)")\
                 from None
@@ -171,7 +172,7 @@ def round_trip(project: Project, revisions: list[Revision], previous: str, url: 
                 cfg.attributes["connection"] = conn
                 getattr(command, action)(cfg, target)
                 conn.commit()
-        except Exception as exc:
+        except Exception as exc:  # the project's own migration code: recorded, then _Stop
             name = rev.id if rev else target
             where = f"revision {name}" + (f" ({rev.file})" if rev else "")
             res.findings.append(Finding("error", f"{action}_failed",
@@ -188,7 +189,7 @@ def round_trip(project: Project, revisions: list[Revision], previous: str, url: 
         for seed, path in by_rev.get(point, []):
             try:
                 _seed(url, seed, path)
-            except Exception as exc:
+            except Exception as exc:  # the project's seed SQL through any driver: recorded, then _Stop
                 res.findings.append(Finding("error", "seed_failed",
                                             f"seed {seed.path} failed at revision {point} on {backend}: "
                                             f"{' '.join(str(exc).split())[:300]}", point, seed.path,

@@ -53,7 +53,7 @@ class InternalError(ShipitError):
 
 
 #: Optional parts of shipit (``pip install 'shipit[EXTRA]'``), by the top-level module they bring.
-EXTRAS = {"psycopg": "postgres", "psycopg2": "postgres"}
+EXTRAS = {"psycopg": "postgres"}
 
 _OS_HINTS = {
     errno.ENOSPC: "free space on that file system (or write the release elsewhere with --output) and rerun; "
@@ -96,6 +96,9 @@ def missing_module(exc: ModuleNotFoundError) -> ShipitError:
     """A clear error for a Python package shipit needs that is not installed."""
     top = (exc.name or "").split(".")[0] or "?"
     extra = EXTRAS.get(top)
+    if top == "psycopg2":  # SQLAlchemy's default driver for postgresql:// URLs; the extra brings psycopg 3
+        return ShipitError("a postgresql:// URL needs the psycopg2 driver, which is not installed",
+                           hint="pip install 'shipit[postgres]' and write the URL as postgresql+psycopg://...")
     if extra:
         return ShipitError(f"this needs the Python package '{top}', which is not installed",
                            hint=f"install shipit's '{extra}' extra: pip install 'shipit[{extra}]'")

@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 
 from shipit.core.errors import ShipitError
 from shipit.core.files import normalized, sha256_file, write_bytes
+from shipit.core.progress import progress
 from shipit.core.tools import Tool
 from shipit.images.config import ImageConfig, LayerConfig
 from shipit.images.interface import Builder, BuildRequest
@@ -448,14 +449,16 @@ class OciBuilder(Builder):
                               hint="add layers: (src/dest) or a base:")
         created = datetime.fromtimestamp(request.source_date_epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         layers, diff_ids, history = [], [], []
-        for layer in img.layers:
-            entries = layer_entries(layer, request.project_dir)
-            blob = cache.layer(entries, request.source_date_epoch)
-            request.log(f"layer {layer.src} -> {layer.dest}: {len(entries)} entries, {blob.digest[:19]} "
-                        f"({blob.size} bytes)")
-            layers.append(blob)
-            diff_ids.append(blob.descriptor["diff_id"])
-            history.append({"created": created, "created_by": f"shipit: COPY {layer.src} {layer.dest}"})
+        with progress(f"layers of {img.name}", total=len(img.layers)) as bar:
+            for layer in img.layers:
+                entries = layer_entries(layer, request.project_dir)
+                blob = cache.layer(entries, request.source_date_epoch)
+                request.log(f"layer {layer.src} -> {layer.dest}: {len(entries)} entries, {blob.digest[:19]} "
+                            f"({blob.size} bytes)")
+                layers.append(blob)
+                diff_ids.append(blob.descriptor["diff_id"])
+                history.append({"created": created, "created_by": f"shipit: COPY {layer.src} {layer.dest}"})
+                bar.advance()
         config = build_config(img, base_cfg, diff_ids, history, request.labels, created)
         image = Image(config=json_bytes(config), layers=base.layers + layers)
         return image, img.base

@@ -14,6 +14,7 @@ plan and ROLLBACK.md say instead of pretending.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -34,6 +35,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from shipit.core.errors import ShipitError
+from shipit.core.progress import progress
 from shipit.migrations import schema
 from shipit.migrations.config import SeedScript
 from shipit.migrations.scripts import BASE, Finding, Project, Revision
@@ -206,6 +208,7 @@ def round_trip(project: Project, revisions: list[Revision], previous: str, url: 
                 found_by=[f"live:{backend}"]))
             raise _Stop  # the database is no longer where the next step expects it
 
+    stack = contextlib.ExitStack()  # holds the progress line of the per-revision round trips
     try:
         for point in history or []:  # seeds written for older schemas are loaded at their revision
             if point != previous and point in by_rev:
@@ -216,6 +219,7 @@ def round_trip(project: Project, revisions: list[Revision], previous: str, url: 
         load_seeds(previous)
         res.snapshots[previous] = schema.snapshot(url)
         before = previous
+        bar = stack.enter_context(progress(f"round trips on {backend}", total=len(revisions)))
         for rev in revisions:
             up = step("upgrade", rev, rev.id)
             res.timings[rev.id] = {"upgrade": up, "downgrade": None}
@@ -235,6 +239,7 @@ def round_trip(project: Project, revisions: list[Revision], previous: str, url: 
             load_seeds(rev.id)
             res.snapshots[rev.id] = again if not rev.irreversible and rev.id not in by_rev else schema.snapshot(url)
             before = rev.id
+            bar.advance()
         if res.reachable != head:
             res.rollback_seconds = step("downgrade", None, res.reachable)
             compare(res.reachable, None, f"downgrade {head} → {res.reachable}", "round_trip_trace")
@@ -249,6 +254,8 @@ def round_trip(project: Project, revisions: list[Revision], previous: str, url: 
                 found_by=[f"live:{backend}"]))
     except _Stop:
         pass
+    finally:
+        stack.close()
     res.round_trip = "failed" if any(f.severity == "error" for f in res.findings) else "passed"
     return res
 

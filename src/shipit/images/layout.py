@@ -104,6 +104,8 @@ GZIP_LAYERS = {MT_LAYER_GZIP, "application/vnd.oci.image.layer.nondistributable.
 PLAIN_LAYERS = {MT_LAYER_TAR, "application/vnd.oci.image.layer.nondistributable.v1.tar",
                 "application/vnd.docker.image.rootfs.diff.tar"}
 MiB = 1 << 20
+#: An OCI layout holds a few files per image; a tar of more entries than this is not one.
+MAX_ENTRIES = 100_000
 #: OCI manifests, configs and indexes are a few KiB (registries cap manifests at 4 MiB); what is larger
 #: is a layer, never parsed as JSON.
 MAX_DOCUMENT = 4 * MiB
@@ -141,12 +143,41 @@ class OciLayout:
             return
         try:
             self._tar = tarfile.open(self.path, mode="r:*")
-            for m in self._tar.getmembers():
-                if m.isreg():
-                    self._members[_norm_member(m.name)] = m
+            problem = self._index_members()
         except (OSError, tarfile.TarError, EOFError, zlib.error) as exc:
             raise ShipitError(f"{self.path}: not a readable OCI image archive ({exc})",
                               hint="pass an OCI image layout as a tar (images/<name>.oci.tar) or a directory") from None
+        if problem:
+            self.close()
+            raise ShipitError(f"{self.path}: {problem}",
+                              hint="an OCI image layout archive holds index.json, oci-layout and blobs/sha256/* "
+                                   "files, each once; this one was not written by an OCI tool")
+
+    def _index_members(self) -> str | None:
+        """Read the tar's headers (never its data) into ``_members``; the first reason it is no honest OCI
+        layout archive, or None. Work and memory are bounded by the number of entries, not their claims."""
+        assert self._tar is not None
+        plain = isinstance(self._tar.fileobj, io.BufferedReader)  # not gzip: entries must fit in the file
+        end = self.path.stat().st_size
+        for count, m in enumerate(self._tar, 1):
+            if count > MAX_ENTRIES:
+                return f"more than {MAX_ENTRIES} entries"
+            name = _norm_member(m.name)
+            if m.name.startswith("/") or ".." in name.split("/"):
+                return f"entry {m.name!r} leads out of the layout (absolute or ..)"
+            if m.issparse():
+                return f"entry {name} is a sparse file claiming {m.size} bytes"
+            if m.isdir():
+                continue
+            if not m.isreg():
+                kind = "symlink" if m.issym() else "hard link" if m.islnk() else "special file"
+                return f"entry {name} is a {kind}; an OCI image layout holds only files and directories"
+            if name in self._members:
+                return f"entry {name} appears twice (which copy would a reader take?)"
+            if plain and m.offset_data + m.size > end:
+                return f"entry {name} claims {m.size} bytes, past the end of the archive (truncated)"
+            self._members[name] = m
+        return None
 
     def close(self) -> None:
         if self._tar is not None:
@@ -494,7 +525,8 @@ def check_archive(path: Path, *, expect: str | None = None, check_diff_ids: bool
                 if h.hexdigest() != name.rsplit("/", 1)[1]:
                     raise ArchiveProblem(path, f"blob {name} is corrupt: it hashes to sha256:{h.hexdigest()[:16]}…; "
                                                "the archive was modified")
-            digests = [d["digest"] for d in layout.manifests()]
+            descriptors = layout.manifests()
+            digests = [d["digest"] for d in descriptors]
         except (OSError, tarfile.TarError, zlib.error) as exc:
             raise ArchiveProblem(path, f"not a readable tar archive ({exc})") from None
         except ArchiveProblem:
@@ -509,13 +541,19 @@ def check_archive(path: Path, *, expect: str | None = None, check_diff_ids: bool
             raise ArchiveProblem(path, f"expected exactly one image in index.json, found {len(set(digests))}")
         else:
             digest = digests[0]
-        if layout.size(layout.blob_name(digest)) is None:
+        manifest_size = layout.size(layout.blob_name(digest))
+        if manifest_size is None:
             raise ArchiveProblem(path, f"manifest blob {layout.blob_name(digest)} is missing")
+        for desc in descriptors:
+            if desc["digest"] == digest and desc.get("size") != manifest_size:
+                raise ArchiveProblem(path, f"manifest blob {layout.blob_name(digest)} has size {manifest_size}, "
+                                           f"index.json says {desc.get('size')}")
         try:
             image = layout.image_at(digest)
+            config_size = (layout.blob_json(digest).get("config") or {}).get("size")
         except ShipitError as exc:
             raise ArchiveProblem(path, exc.message.removeprefix(f"{path}: ")) from None
-        descriptors = [(image.config_digest, None, "config")] + [
+        descriptors = [(image.config_digest, config_size, "config")] + [
             (layer.digest, layer.size, f"layer {i}") for i, layer in enumerate(image.layers)]
         for blob_digest, size, what in descriptors:
             name = layout.blob_name(blob_digest)

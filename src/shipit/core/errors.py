@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 
 
 class ShipitError(Exception):
@@ -80,16 +81,27 @@ def os_error(exc: OSError, where: object = None) -> ShipitError:
     """A clear error for an OSError: ``no space left on device: release/.staging-1.2.0-x/images/...``.
 
     ``where`` names the place being written when the error carries no file name (a failed ``write``)."""
+    copied = exc.args[0] if exc.args and isinstance(exc.args[0], list) else None
+    if copied and all(isinstance(c, tuple) and len(c) == 3 for c in copied):
+        # shutil.copytree/move: one (source, destination, why) per file that failed; the first says it all
+        _src, dst, why = copied[0]
+        found = re.match(r"\[Errno (\d+)\] ([^:]+)", str(why))
+        more = f" (and {len(copied) - 1} more files)" if len(copied) > 1 else ""
+        if found:
+            code = int(found.group(1))
+            return ShipitError(f"{found.group(2)[:1].lower()}{found.group(2)[1:]}: {display_path(dst)}{more}",
+                               hint=_OS_HINTS.get(code))
+        return ShipitError(f"cannot copy to {display_path(dst)}: {why}{more}")
     cause = exc.strerror or str(exc) or type(exc).__name__
     cause = cause[:1].lower() + cause[1:]
     paths = [p for p in (exc.filename, exc.filename2) if p is not None]
     if paths:
-        subject = " -> ".join(display_path(p) for p in paths)
+        message = f"{cause}: " + " -> ".join(display_path(p) for p in paths)
     elif where is not None:
-        subject = f"while writing under {display_path(where)}"
+        message = f"{cause} (while writing under {display_path(where)})"
     else:
-        subject = ""
-    return ShipitError(f"{cause}: {subject}" if subject else cause, hint=_OS_HINTS.get(exc.errno))
+        message = cause
+    return ShipitError(message, hint=_OS_HINTS.get(exc.errno))
 
 
 def missing_module(exc: ModuleNotFoundError) -> ShipitError:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from shipit.core.errors import ShipitError
-from shipit.core.files import normalized
+from shipit.core.files import normalized, writing
 
 OCI_LAYOUT_VERSION = "1.0.0"
 MT_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -449,13 +449,17 @@ def write_image_archive(out: Path, image: Image, *, annotations: dict[str, str],
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:
-        with open(tmp, "wb") as raw, tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        with writing(out), open(tmp, "wb") as raw, \
+                tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
             tar.addfile(_tarinfo("blobs/", mtime, directory=True))
             tar.addfile(_tarinfo("blobs/sha256/", mtime, directory=True))
             for digest in sorted(blobs):
                 blob = blobs[digest]
                 with blob.open() as fh:
-                    tar.addfile(_tarinfo(blob_name(digest), mtime, size=blob.size), fh)
+                    # every blob is hashed as it is copied: a damaged base layer never goes out under its name
+                    checked = _CheckedReader(fh, blob)
+                    tar.addfile(_tarinfo(blob_name(digest), mtime, size=blob.size), checked)
+                    checked.verify()
             layout_file = json_bytes({"imageLayoutVersion": OCI_LAYOUT_VERSION})
             for name, data in (("index.json", index), ("oci-layout", layout_file)):
                 tar.addfile(_tarinfo(name, mtime, size=len(data)), io.BytesIO(data))
@@ -464,6 +468,31 @@ def write_image_archive(out: Path, image: Image, *, annotations: dict[str, str],
         tmp.unlink(missing_ok=True)
     layers = [{"digest": b.digest, "size": b.size, "media_type": b.descriptor["mediaType"]} for b in image.layers]
     return WrittenImage(manifest_digest, len(manifest), sha256_digest(image.config), layers, image.platform)
+
+
+class _CheckedReader:
+    """Reads a blob while hashing it; :meth:`verify` raises unless its bytes are its digest and size."""
+
+    def __init__(self, fh: IO[bytes], blob: Blob):
+        self.fh, self.blob, self.sha, self.size = fh, blob, hashlib.sha256(), 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.fh.read(n)
+        self.sha.update(data)
+        self.size += len(data)
+        if not data and self.size < self.blob.size:
+            self._fail(f"is {self.size} bytes, its descriptor says {self.blob.size} (truncated)")
+        return data
+
+    def verify(self) -> None:
+        if self.size != self.blob.size or "sha256:" + self.sha.hexdigest() != self.blob.digest:
+            self._fail(f"hashes to sha256:{self.sha.hexdigest()[:16]}… ({self.size} bytes)")
+
+    def _fail(self, what: str) -> None:
+        where = f" ({self.blob.path})" if self.blob.path is not None else ""
+        raise ShipitError(f"blob {self.blob.digest}{where} is corrupt: it {what}",
+                          hint="a layer of the base image (or the layer cache) is damaged: rebuild or re-fetch the "
+                               "base; the layer cache is rebuilt after removing ~/.cache/shipit/layers")
 
 
 def write_layout_dir(out: Path, image: Image, *, annotations: dict[str, str], ref_name: str) -> str:

@@ -20,11 +20,13 @@ import os
 import queue
 import stat
 import tarfile
+import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
+from shipit.core.console import warn
 from shipit.core.errors import ShipitError
 from shipit.core.files import normalized, sha256_file, write_bytes
 from shipit.core.progress import progress
@@ -250,6 +252,21 @@ class LayerCache:
         self.level = level
         self.hits = self.misses = 0
 
+    @classmethod
+    def writable_or(cls, fallback: Path) -> LayerCache:
+        """The user's layer cache, or (when it cannot be written: a read-only home, a full disk) a throwaway one
+        at ``fallback``, with a warning: a cache only saves time, so the build goes on without it."""
+        cache = cls()
+        try:
+            (cache.root / "tmp").mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=cache.root / "tmp"):
+                pass
+        except OSError as exc:
+            warn(f"the layer cache {cache.root} is not writable ({exc.strerror or exc}): layers are built "
+                 "without it this time")
+            return cls(fallback)
+        return cache
+
     def _index(self, diff_id: str) -> Path:
         return self.root / "index" / f"{diff_id.split(':', 1)[1]}.{LAYER_FORMAT}.gzip{self.level}.json"
 
@@ -434,7 +451,7 @@ class OciBuilder(Builder):
 
     def build(self, request: BuildRequest) -> tuple[Image, str]:
         img = request.image
-        cache = self.cache or LayerCache()
+        cache = self.cache or LayerCache.writable_or(request.scratch_dir / "layer-cache")
         base, base_cfg = load_base(img.base, request, cache)
         if base.layers and len(base_cfg.get("rootfs", {}).get("diff_ids", [])) != len(base.layers):
             raise ShipitError(f"base {img.base}: config and manifest disagree on the number of layers")

@@ -480,7 +480,7 @@ class _CheckedReader:
         data = self.fh.read(n)
         self.sha.update(data)
         self.size += len(data)
-        if not data and self.size < self.blob.size:
+        if (not data or 0 < len(data) < n) and self.size < self.blob.size:  # a short read of a file: its end
             self._fail(f"is {self.size} bytes, its descriptor says {self.blob.size} (truncated)")
         return data
 

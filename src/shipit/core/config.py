@@ -59,7 +59,8 @@ def _project_path(value: str, info: ValidationInfo) -> str:
 
 
 #: A file or directory of the project (relative to shipit.yaml); globs allowed where the field says so.
-ProjectPath = Annotated[str, AfterValidator(_project_path)]
+#: The JSON Schema marks it ``"x-shipit-path": "project"``.
+ProjectPath = Annotated[str, AfterValidator(_project_path), Field(json_schema_extra={"x-shipit-path": "project"})]
 
 
 class Model(BaseModel):

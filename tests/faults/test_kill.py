@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.conftest import VERSION, env, leftovers, released, sha256sum_ok, shipit
+from tests.faults.conftest import (
+    VERSION,
+    env,
+    leftovers,
+    released,
+    sha256sum_ok,
+    shipit,
+)
 
 KILLER = Path(__file__).with_name("killer.py")
 STAGES = ["images", "sbom", "migrations", "pipeline", "ops", "site", "manifest", "checksums", "sign"]

@@ -13,7 +13,12 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import require_tool
-from tests.faults.conftest import VERSION, assert_clean_failure, make_demo_project, shipit
+from tests.faults.conftest import (
+    VERSION,
+    assert_clean_failure,
+    make_demo_project,
+    shipit,
+)
 from tests.faults.proxy import FaultyProxy
 from tests.images.conftest import Registry
 

@@ -15,7 +15,14 @@ import typing
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+)
 
 from shipit.core.errors import ConfigError
 from shipit.core.yamlpos import YamlSyntaxError, load_yaml, plain, position

@@ -110,7 +110,9 @@ def info(markup: Any, *, console: Console | None = None) -> None:
 
 @functools.cache
 def _safe_table() -> type:
-    from rich.table import Table  # imported when a table is printed (keeps `shipit --help` fast)
+    from rich.table import (
+        Table,  # imported when a table is printed (keeps `shipit --help` fast)
+    )
 
     class SafeTable(Table):
         """``add_row`` takes str cells as text, not markup; pass :func:`styled` cells for colour."""

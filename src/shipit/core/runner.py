@@ -15,7 +15,13 @@ from dataclasses import dataclass
 
 from shipit.core import console as ui
 from shipit.core.context import ReleaseContext, ReleasePlan
-from shipit.core.errors import InternalError, ShipitError, StageError, missing_module, os_error
+from shipit.core.errors import (
+    InternalError,
+    ShipitError,
+    StageError,
+    missing_module,
+    os_error,
+)
 from shipit.core.progress import activity
 from shipit.core.tools import Tool
 

@@ -43,7 +43,6 @@ def shipit_env(**extra: str) -> dict[str, str]:
     env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("SOURCE_DATE_EPOCH", "1700000000")
     env["NO_MKDOCS_2_WARNING"] = "1"
-    env["COLUMNS"] = "200"
     env.update(extra)
     return env
 

@@ -16,7 +16,9 @@ from pathlib import Path
 import click
 
 from shipit import __version__, capabilities
-from shipit.core.errors import ShipitError
+from shipit.core import console as ui
+from shipit.core import progress
+from shipit.core.errors import InternalError, ShipitError, missing_module, os_error
 from shipit.core.options import (
     config_option,
     err_console,
@@ -26,56 +28,95 @@ from shipit.core.options import (
 from shipit.signing.cli import trust_from_options, with_identity
 
 
+def report(exc: BaseException) -> int:
+    """Print a failure as one clear message (and the traceback with -v); returns the exit code.
+
+    A :class:`ShipitError` is printed as it is; an OSError names the path and the cause (exit 1); a
+    missing package names the extra to install; anything else is an internal error (exit 70)."""
+    if isinstance(exc, ShipitError):
+        error = exc
+    elif isinstance(exc, OSError):
+        error = os_error(exc)
+    elif isinstance(exc, ModuleNotFoundError):
+        error = missing_module(exc)
+    else:
+        error = InternalError(exc)
+    if ui.is_verbose():
+        err_console.print("".join(traceback.format_exception(exc)), markup=False, highlight=False, soft_wrap=True)
+    ui.error(error.message, error.hint)
+    return error.exit_code
+
+
 class ShipitGroup(click.Group):
-    """Turns ShipitError into a clear message and exit code; tracebacks only with -v."""
+    """Turns every failure into a clear message and an exit code (1 failed, 2 usage or configuration,
+    70 a bug in shipit); tracebacks only with -v."""
+
+    def main(self, *args, **kwargs):
+        ui.set_verbosity(verbose=False, quiet=False)  # set again by -v / -q while the arguments are parsed
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except ShipitError as exc:
-            verbose = bool(ctx.obj and ctx.obj.get("verbose"))
-            if verbose:
-                err_console.print(traceback.format_exc(), markup=False, highlight=False)
-            err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
-            if exc.hint:
-                err_console.print(f"[bold]hint:[/] {exc.hint}", highlight=False)
-            sys.exit(exc.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # Click's own usage errors (exit 2) and exits
         except KeyboardInterrupt:
             err_console.print("[red]interrupted[/]")
             sys.exit(130)
+        except BrokenPipeError:
+            # stdout closed by the reader (`shipit schema | head`): nothing more to say
+            sys.stdout = None  # type: ignore[assignment]  # keeps the interpreter's flush at exit quiet
+            sys.exit(1)
+        except Exception as exc:  # every failure reaches the user as a message; see report()
+            sys.exit(report(exc))
+
+
+def _set_verbose(_ctx, _param, value: bool) -> None:
+    if value:
+        ui.set_verbosity(verbose=True)
+
+
+def _set_quiet(_ctx, _param, value: bool) -> None:
+    if value:
+        ui.set_verbosity(quiet=True)
+
+
+VERBOSE_HELP = "Show build logs, progress details and tracebacks."
+QUIET_HELP = "Print only results, warnings and errors (no progress, no summary)."
+
+
+def global_options(command: click.Command) -> None:
+    """Accept -v/--verbose and -q/--quiet after any subcommand too (`shipit release -v ...`)."""
+    names = {opt for p in command.params for opt in getattr(p, "opts", [])}
+    if not names & {"-v", "--verbose"}:
+        command.params.append(click.Option(["-v", "--verbose"], is_flag=True, expose_value=False, is_eager=True,
+                                           callback=_set_verbose, help=VERBOSE_HELP))
+    if not names & {"-q", "--quiet"}:
+        command.params.append(click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, is_eager=True,
+                                           callback=_set_quiet, help=QUIET_HELP))
+    for sub in getattr(command, "commands", {}).values():
+        global_options(sub)
 
 
 @click.group(cls=ShipitGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", is_flag=True, help="Show build logs, progress details and tracebacks.")
 @click.version_option(__version__, "-V", "--shipit-version", prog_name="shipit")
-@click.pass_context
-def main(ctx: click.Context, verbose: bool) -> None:
-    """Turn a service's repository into a complete, verifiable release and an operations handoff."""
-    ctx.ensure_object(dict)
-    ctx.obj["verbose"] = verbose
+def main() -> None:
+    """Turn a service's repository into a complete, verifiable release and an operations handoff.
+
+    -v/--verbose and -q/--quiet work before or after any subcommand."""
 
 
 def _csv(_ctx, _param, value: tuple[str, ...]) -> list[str]:
     return [item.strip() for v in value for item in v.split(",") if item.strip()]
 
 
-def _table(title: str, *columns: str):
-    from rich.table import (
-        Table,  # rich.table: imported when a table is printed (keeps --help fast)
-    )
-
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    return table
-
-
 def summary_table(results, title: str = "Release summary"):
-    table = _table(title, "stage", "status", "time", "artifacts", "detail")
+    table = ui.table(title, "stage", "status", "time", "artifacts", "detail")
     table.columns[2].justify = table.columns[3].justify = "right"
     colors = {"passed": "green", "skipped": "dim", "failed": "red"}
     for r in results:
-        table.add_row(r.name, f"[{colors[r.status]}]{r.status}[/]", f"{r.seconds:.2f}s" if r.status != "skipped" else "",
+        table.add_row(r.name, ui.styled(r.status, colors[r.status]),
+                      f"{r.seconds:.2f}s" if r.status != "skipped" else "",
                       str(r.artifacts) if r.status == "passed" else "", r.reason)
     return table
 
@@ -92,8 +133,7 @@ def summary_table(results, title: str = "Release summary"):
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option("--database-url", metavar="URL", help="Server to verify migrations on (default: temporary SQLite).")
 @click.option("--migrations-from", metavar="REV", help="Previous head revision (default: the previous release's).")
-@click.pass_context
-def release(ctx, version, config, output, skip, snapshot, force, publish, as_json, database_url,
+def release(version, config, output, skip, snapshot, force, publish, as_json, database_url,
             migrations_from) -> None:
     """Cut a release into OUTPUT/VERSION: every stage, then manifest.json and SHA256SUMS."""
     from shipit.commands.release import release as cut
@@ -101,18 +141,18 @@ def release(ctx, version, config, output, skip, snapshot, force, publish, as_jso
     from shipit.core.runner import StageFailed
 
     opts = ReleaseOptions(version=version, config=config, output=output, skip=skip, snapshot=snapshot,
-                          force=force, publish=publish, verbose=ctx.obj["verbose"],
+                          force=force, publish=publish, verbose=ui.is_verbose(),
                           stage_options={"database_url": database_url, "migrations_from": migrations_from})
     try:
         result = cut(opts, err_console)
     except StageFailed as exc:
-        err_console.print(summary_table(exc.results, title="Release failed"))
+        ui.info(summary_table(exc.results, title="Release failed"))
         if as_json:
             click.echo(json.dumps({"ok": False, "failed_stage": exc.stage, "error": exc.cause.message,
                                    "stages": [r.__dict__ for r in exc.results]}, indent=2))
         raise
-    err_console.print(summary_table(result.results))
-    err_console.print(f"[bold green]released[/] {result.version} → {result.release_dir}")
+    ui.info(summary_table(result.results))
+    ui.info(f"[bold green]released[/] {ui.safe(result.version)} → {ui.safe(result.release_dir)}")
     if as_json:
         click.echo(json.dumps({"ok": True, "version": result.version, "release_dir": str(result.release_dir),
                                "artifacts": result.artifacts, "stages": [r.__dict__ for r in result.results]},
@@ -126,16 +166,16 @@ def check(config) -> None:
     from shipit.commands.check import check as run_check
 
     results = run_check(config)
-    table = _table(f"shipit check — {config}", "stage", "tool", "status", "detail")
+    table = ui.table(f"shipit check — {config}", "stage", "tool", "status", "detail")
     for r in results:
         if r.skipped:
-            table.add_row(r.stage, "", "[dim]skipped[/]", r.skipped)
+            table.add_row(r.stage, "", ui.styled("skipped", "dim"), r.skipped)
             continue
         if not r.tools:
-            table.add_row(r.stage, "", "[green]ready[/]", "; ".join(r.notes) or "no external tools needed")
+            table.add_row(r.stage, "", ui.styled("ready", "green"), "; ".join(r.notes) or "no external tools needed")
         for i, st in enumerate(r.tools):
-            status = "[green]ok[/]" if st.usable else ("[yellow]missing (optional)[/]" if st.tool.optional
-                                                         else "[red]missing[/]")
+            status = ui.styled("ok", "green") if st.usable else (
+                ui.styled("missing (optional)", "yellow") if st.tool.optional else ui.styled("missing", "red"))
             table.add_row(r.stage if i == 0 else "", st.tool.name, status, f"{st.detail} — {st.tool.why}")
         for note in r.notes if r.tools else []:
             table.add_row("", "", "", note)
@@ -164,8 +204,7 @@ def schema() -> None:
 @click.option("--insecure", is_flag=True, help="Plain HTTP / unverified TLS to the registries.")
 @click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True,
               help="Retries (with exponential backoff) on 5xx and dropped connections.")
-@click.pass_context
-def publish(ctx, release_dir, images, site_to, push_images, insecure, retries) -> None:
+def publish(release_dir, images, site_to, push_images, insecure, retries) -> None:
     """Push every tag of every image in RELEASE_DIR and check the registry serves the recorded digest.
 
     Credentials: SHIPIT_REGISTRY_USERNAME / SHIPIT_REGISTRY_PASSWORD, else the podman/Docker auth file.
@@ -175,22 +214,22 @@ def publish(ctx, release_dir, images, site_to, push_images, insecure, retries) -
     from shipit.commands.publish import publish_images
     from shipit.site.publish import describe, publish_site
 
-    verbose = ctx.obj["verbose"]
+    verbose = ui.is_verbose()
     if push_images is None:
         push_images = bool(images) or not site_to
     pushed = []
     if push_images:
-        with err_console.status("pushing images"):
+        with progress.activity("pushing images"):
             pushed = publish_images(release_dir, list(images) or None, insecure=insecure, retries=retries,
-                                    log=(lambda m: err_console.log(m)) if verbose else (lambda m: None))
+                                    log=(lambda m: ui.log(m)) if verbose else (lambda m: None))
     if pushed:
-        table = _table(f"published images of {release_dir.name}", "image", "reference", "digest")
+        table = ui.table(f"published images of {release_dir.name}", "image", "reference", "digest")
         for r in pushed:
             table.add_row(r["image"], r["reference"], r["digest"])
         (err_console if site_to else out_console).print(table)
     if site_to:
         result = publish_site(release_dir, site_to, insecure=insecure)
-        err_console.print(f"[green]published[/] the {result['edition']} edition of the site → {result['target']}")
+        ui.info(f"[green]published[/] the {ui.safe(result['edition'])} edition of the site → {ui.safe(result['target'])}")
         click.echo(describe(result))
     elif not pushed:
         raise ShipitError(f"{release_dir}: nothing to publish (no images)",
@@ -212,12 +251,13 @@ def verify(release_dir: Path, key, cert_identity, cert_oidc_issuer, trust_config
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:
-        table = _table(f"shipit verify — {release_dir}", "", "check", "subject", "detail")
+        table = ui.table(f"shipit verify — {release_dir}", "", "check", "subject", "detail")
         table.columns[0].width = 1
-        table.columns[2].overflow = table.columns[3].overflow = "fold"
         for r in report.results:
-            table.add_row("[green]✓[/]" if r.ok else "[red]✗[/]", r.check, r.subject, r.reason)
+            table.add_row(ui.styled("✓", "green") if r.ok else ui.styled("✗", "red"), r.check, r.subject, r.reason)
         out_console.print(table)
+    for name, exc in report.crashed:
+        raise InternalError(exc, where=f"the {name} check") from exc
     if not report.ok:
         failed = report.failures
         names = ", ".join(sorted({f.subject or f.check for f in failed})[:5])
@@ -235,14 +275,16 @@ def init(directory, force) -> None:
     from shipit.commands.init import init as run_init
 
     target, found = run_init(directory, force)
-    out_console.print(f"[green]wrote[/] {target}")
+    out_console.print(f"[green]wrote[/] {ui.safe(target)}")
     for key, value in found.items():
         if value:
-            out_console.print(f"  detected {key.replace('_', ' ')}: {value if not isinstance(value, bool) else 'yes'}")
+            shown = value if not isinstance(value, bool) else "yes"
+            out_console.print(f"  detected {key.replace('_', ' ')}: {ui.safe(shown)}", highlight=False)
 
 
 for _command in capabilities.commands():
     main.add_command(_command)
+global_options(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

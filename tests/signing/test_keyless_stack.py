@@ -112,14 +112,19 @@ def test_keyless_sig_verifies_with_openssl_against_the_certificate(keyless_relea
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_keyless_without_identity_skips(make_project):
+def test_keyless_without_identity_fails_closed_unless_not_required(make_project):
     proj = make_project(config="schema_version: 1\nproject:\n  name: demo\nsigning:\n  mode: keyless\n")
     env = shipit_env()
     for name in ("SIGSTORE_ID_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
                  "GITHUB_ACTIONS"):
         env.pop(name, None)
     proc = run_shipit("release", "--version", "1.0.0", "--json", cwd=proj, env=env)
+    assert proc.returncode == 1 and "OIDC identity" in proc.stderr, proc.stderr
+    assert not os.path.exists(proj / "release" / "1.0.0")
+    (proj / "shipit.yaml").write_text("schema_version: 1\nproject:\n  name: demo\nsigning:\n  mode: keyless\n"
+                                      "  required: false\n")
+    proc = run_shipit("release", "--version", "1.0.0", "--json", cwd=proj, env=env)
     assert proc.returncode == 0, proc.stderr
     sign = next(s for s in json.loads(proc.stdout)["stages"] if s["name"] == "sign")
-    assert sign["status"] == "skipped" and "OIDC identity" in sign["reason"]
+    assert sign["status"] == "skipped" and "OIDC identity" in sign["reason"] and "UNSIGNED" in sign["reason"]
     assert os.path.exists(proj / "release" / "1.0.0" / "SHA256SUMS")

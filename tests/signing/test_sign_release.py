@@ -8,6 +8,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -178,10 +179,29 @@ def test_no_key_skips_sign_with_reason(make_project):
     assert stages["sign"]["status"] == "skipped" and "no signing: section" in stages["sign"]["reason"]
     assert not (proj / "release" / "1.0.0" / "SHA256SUMS.sig").exists()
 
-    proj2 = make_project(config="schema_version: 1\nproject:\n  name: demo\nsigning:\n  key: missing.key\n")
+    # signing.required: false is the only way to skip a configured signing: section (marked UNSIGNED)
+    proj2 = make_project(config="schema_version: 1\nproject:\n  name: demo\nsigning:\n  key: missing.key\n"
+                                "  required: false\n")
     proc = run_shipit("release", "--version", "1.0.1", "--json", cwd=proj2)
     stages = {s["name"]: s for s in json.loads(proc.stdout)["stages"]}
     assert stages["sign"]["status"] == "skipped" and "missing.key not found" in stages["sign"]["reason"]
+    assert "UNSIGNED" in stages["sign"]["reason"]
+
+
+def test_configured_signing_fails_closed(make_project, keypair):
+    """A signing: section whose key or password is missing fails the release (exit 1) and releases nothing."""
+    proj = make_project(config="schema_version: 1\nproject:\n  name: demo\nsigning:\n  key: missing.key\n")
+    proc = run_shipit("release", "--version", "1.0.0", cwd=proj)
+    assert proc.returncode == 1, proc.stderr
+    assert "missing.key not found" in proc.stderr and "required: false" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (proj / "release" / "1.0.0").exists()
+    # the key is there but its password is not (no SHIPIT_KEY_PASSWORD, no terminal to ask on)
+    (proj / "shipit.yaml").write_text(signing_yaml(keypair[0]))
+    env = {k: v for k, v in shipit_env().items() if k not in ("SHIPIT_KEY_PASSWORD", "COSIGN_PASSWORD")}
+    proc = subprocess.run([sys.executable, "-m", "shipit", "release", "--version", "1.0.0"], cwd=proj, env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and "no password for the signing key" in proc.stderr, proc.stderr
+    assert not (proj / "release" / "1.0.0").exists()
 
 
 def test_required_signing_fails_without_key(make_project):

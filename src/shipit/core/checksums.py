@@ -12,6 +12,7 @@ from pathlib import Path
 
 from shipit.core.errors import ShipitError
 from shipit.core.files import sha256_file, write_text
+from shipit.core.progress import progress
 
 SUMS_NAME = "SHA256SUMS"
 
@@ -33,8 +34,11 @@ def hash_files(root: Path, paths: list[str], known: dict[str, str] | None = None
     known = known or {}
     todo = [p for p in paths if p not in known]
     workers = workers or min(8, (os.cpu_count() or 2) * 2)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        digests = dict(zip(todo, pool.map(lambda p: sha256_file(root / p), todo)))
+    digests: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=workers) as pool, progress("hashing files", total=len(todo)) as bar:
+        for path, digest in zip(todo, pool.map(lambda p: sha256_file(root / p), todo)):
+            digests[path] = digest
+            bar.advance()
     return {p: known.get(p) or digests[p] for p in paths}
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import semver
 from rich.console import Console
 
+from shipit.core import console as ui
 from shipit.core.artifacts import ArtifactRegistry
 from shipit.core.errors import UsageError
 
@@ -202,12 +203,13 @@ class ReleaseContext(ReleasePlan):
         return p
 
     def log(self, message: str) -> None:
-        """A progress line shown with ``-v``."""
+        """A progress line shown with ``-v`` (plain text, never markup)."""
         if self.verbose:
-            self.console.log(message)
+            ui.log(message, console=self.console)
 
     def warn(self, message: str) -> None:
-        self.console.print(f"[yellow]warning:[/] {message}")
+        """A warning line (plain text, never markup; not wrapped); shown even with ``-q``."""
+        ui.warn(message, console=self.console)
 
 
 def previous_release(output_root: Path, version: Version) -> dict[str, Any] | None:

@@ -25,6 +25,7 @@ from typing import Any
 
 from rich.console import Console
 
+from shipit.core import console as ui
 from shipit.core.config import RootConfig
 from shipit.core.context import (
     ReleaseContext,
@@ -121,7 +122,7 @@ def clean_leftovers(output_root: Path, console: Console | None = None, held: fro
         shutil.rmtree(entry, ignore_errors=True)
         removed.append(entry)
         if console:
-            console.print(f"[dim]removed leftover {entry.name} from an interrupted run[/]")
+            ui.info(f"[dim]removed leftover {ui.safe(entry.name)} from an interrupted run[/]", console=console)
     return removed
 
 

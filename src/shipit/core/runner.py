@@ -11,11 +11,18 @@ Stages run by phase, and within a phase in the order of :data:`shipit.capabiliti
 from __future__ import annotations
 
 import time
-import traceback
 from dataclasses import dataclass
 
+from shipit.core import console as ui
 from shipit.core.context import ReleaseContext, ReleasePlan
-from shipit.core.errors import ShipitError, StageError
+from shipit.core.errors import (
+    InternalError,
+    ShipitError,
+    StageError,
+    missing_module,
+    os_error,
+)
+from shipit.core.progress import activity
 from shipit.core.tools import Tool
 
 PHASES = ("content", "seal", "sign", "publish")
@@ -72,7 +79,11 @@ class StageFailed(StageError):
 
 
 def run_stages(ctx: ReleaseContext, stages: list[Stage]) -> list[StageResult]:
-    """Run ``stages`` in order. A failing stage stops the run with its message."""
+    """Run ``stages`` in order. A failing stage stops the run with its message.
+
+    Whatever a stage raises becomes a :class:`StageFailed`: a :class:`ShipitError` as it is, an OSError
+    as a clear error naming the path and the cause (exit 1), anything else as an internal error (exit 70).
+    """
     results: list[StageResult] = []
     console = ctx.console
     for stage in stages:
@@ -80,30 +91,27 @@ def run_stages(ctx: ReleaseContext, stages: list[Stage]) -> list[StageResult]:
         reason = "skipped with --skip" if stage.name in ctx.skips else stage.skip(ctx)
         if reason:
             results.append(StageResult(stage.name, "skipped", reason=reason))
-            console.print(f"[dim]• {stage.name:<12} skipped: {reason}[/]")
+            ui.info(f"[dim]• {stage.name:<12} skipped: {ui.safe(reason)}[/]", console=console)
             continue
         before = len(ctx.artifacts)
         start = time.perf_counter()
         try:
-            with console.status(f"[bold]{stage.name}[/]: {stage.description}", spinner="dots"):
+            with activity(f"[bold]{stage.name}[/]: {stage.description}", console=console):
                 stage.run(ctx)
-        except ShipitError as exc:
-            results.append(StageResult(stage.name, "failed", time.perf_counter() - start, reason=exc.message))
-            console.print(f"[red]✗ {stage.name:<12} failed[/]")
-            raise StageFailed(stage.name, exc, results) from exc
-        except Exception as exc:
-            detail = f"internal error: {type(exc).__name__}: {exc}"
-            results.append(StageResult(stage.name, "failed", time.perf_counter() - start, reason=detail))
-            console.print(f"[red]✗ {stage.name:<12} failed[/]")
-            if ctx.verbose:
-                console.print(traceback.format_exc())
-            raise StageFailed(
-                stage.name,
-                ShipitError(detail, hint="this is a bug in shipit; rerun with -v for the traceback and report it"),
-                results,
-            ) from exc
+        except Exception as exc:  # re-raised below as StageFailed, with the cause's message and exit code
+            if isinstance(exc, ShipitError):
+                error = exc
+            elif isinstance(exc, OSError):
+                error = os_error(exc, where=ctx.work_dir)
+            elif isinstance(exc, ModuleNotFoundError):
+                error = missing_module(exc)
+            else:
+                error = InternalError(exc)
+            results.append(StageResult(stage.name, "failed", time.perf_counter() - start, reason=error.message))
+            ui.info(f"[red]✗ {stage.name:<12} failed[/]", console=console)
+            raise StageFailed(stage.name, error, results) from exc
         seconds = time.perf_counter() - start
         added = len(ctx.artifacts) - before
         results.append(StageResult(stage.name, "passed", seconds, artifacts=added))
-        console.print(f"[green]✓ {stage.name:<12}[/] {seconds:6.2f}s  {added} artifact(s)")
+        ui.info(f"[green]✓ {stage.name:<12}[/] {seconds:6.2f}s  {added} artifact(s)", console=console)
     return results

@@ -7,6 +7,8 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from shipit.core.errors import ShipitError
+
 
 @dataclass(frozen=True)
 class Tool:
@@ -34,8 +36,8 @@ def check_tool(tool: Tool, timeout: float = 10.0) -> ToolStatus:
     if tool.probe is not None:
         try:
             ok, detail = tool.probe()
-        except Exception as exc:  # a probe must never crash `shipit check`
-            ok, detail = False, f"probe failed: {exc}"
+        except (OSError, ImportError, ValueError, RuntimeError, ShipitError, subprocess.SubprocessError) as exc:
+            ok, detail = False, f"probe failed: {exc}"  # what an engine's probe meets: the tool is not usable
         return ToolStatus(tool, ok, ok, detail)
     path = shutil.which(tool.name)
     if path is None:

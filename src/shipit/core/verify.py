@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -48,6 +49,11 @@ class Report:
     results: list[CheckResult] = field(default_factory=list)
 
     @property
+    def crashed(self) -> list[tuple[str, BaseException]]:
+        """Checks that crashed (a bug in shipit): reported as failures, raised by the caller as internal errors."""
+        return [(r.check, r.crash) for r in self.results if getattr(r, "crash", None) is not None]
+
+    @property
     def ok(self) -> bool:
         return bool(self.results) and all(r.ok for r in self.results)
 
@@ -69,8 +75,10 @@ class Release:
     manifest_error: str
     sums: dict[str, str] | None
     sums_error: str
-    files: list[str]  # every regular file on disk, relative
-    digests: dict[str, str]  # actual sha256 of every file on disk
+    files: list[str]  # every file on disk, relative
+    digests: dict[str, str]  # actual sha256 of every file on disk ("" when it was not read: see load)
+    #: Files that are not regular files (symlinks, FIFOs, devices): never opened, reported by the files check.
+    special: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, root: Path) -> Release:
@@ -78,9 +86,12 @@ class Release:
         if not root.is_dir():
             raise ShipitError(f"{root}: no such release directory")
         files = list_files(root)
-        digests = hash_files(root, files)
+        special = {p: _kind(root / p) for p in files}
+        special = {p: kind for p, kind in special.items() if kind}
         manifest, merr = None, ""
         try:
+            if MANIFEST_NAME in special or (root / MANIFEST_NAME).stat().st_size > MAX_DOCUMENT:
+                raise ValueError(f"manifest.json is {special.get(MANIFEST_NAME) or 'larger than 64 MiB'}")
             manifest = json.loads((root / MANIFEST_NAME).read_bytes())
             if not isinstance(manifest, dict) or not isinstance(manifest.get("artifacts"), list):
                 manifest, merr = None, "manifest.json has no artifacts list"
@@ -88,14 +99,24 @@ class Release:
             merr = "manifest.json is missing"
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             merr = f"manifest.json is not valid JSON ({exc})"
+        except ValueError as exc:
+            merr = str(exc)
+        # A file whose size differs from the manifest's record has changed: it is not read at all (a hostile
+        # release cannot make verify hash a 10 GB file it claims is small); its digest is "" (unknown).
+        recorded = {a.get("path"): a.get("size") for a in (manifest or {}).get("artifacts", [])
+                    if isinstance(a, dict) and isinstance(a.get("size"), int)}
+        unread = set(special) | {p for p in files if p in recorded and (root / p).stat().st_size != recorded[p]}
+        digests = {**hash_files(root, [p for p in files if p not in unread]), **dict.fromkeys(unread, "")}
         sums, serr = None, ""
         try:
+            if SUMS_NAME in special or (root / SUMS_NAME).stat().st_size > MAX_DOCUMENT:
+                raise ShipitError(f"SHA256SUMS is {special.get(SUMS_NAME) or 'larger than 64 MiB'}")
             sums = parse_sums((root / SUMS_NAME).read_text(), SUMS_NAME)
         except FileNotFoundError:
             serr = "SHA256SUMS is missing"
         except (ShipitError, UnicodeDecodeError) as exc:
             serr = getattr(exc, "message", str(exc))
-        return cls(root, manifest, merr, sums, serr, files, digests)
+        return cls(root, manifest, merr, sums, serr, files, digests, special)
 
     def artifacts(self, kind: Kind | None = None) -> list[dict[str, Any]]:
         arts = self.manifest["artifacts"] if self.manifest else []
@@ -131,6 +152,21 @@ def parallel(fn: Callable[[T], R], items: Iterable[T], workers: int | None = Non
         return list(pool.map(fn, items))
 
 
+#: manifest.json and SHA256SUMS larger than this are not read (a release of a million files has a ~100 MB
+#: manifest; 64 MiB is far above any real one and keeps a hostile one from filling memory).
+MAX_DOCUMENT = 64 * 1024 * 1024
+
+
+def _kind(path: Path) -> str:
+    """'' for a regular file, else what it is (a release holds regular files only)."""
+    mode = path.lstat().st_mode
+    if stat.S_ISREG(mode):
+        return ""
+    if stat.S_ISLNK(mode):
+        return f"a symlink (to {os.readlink(path)})"
+    return "a FIFO" if stat.S_ISFIFO(mode) else "a device or socket"
+
+
 Check = Callable[[Release, Any], Iterable[CheckResult]]
 #: Files (exact paths, or prefixes ending in "/") a capability writes after SHA256SUMS.
 Allowance = Callable[[Release], Iterable[str]]
@@ -160,13 +196,16 @@ def check_files(rel: Release, allowed_extra: set[str]) -> list[CheckResult]:
         listed.add(path)
         if path not in on_disk:
             out.append(fail(name, path, "listed in manifest.json but missing"))
+        elif art.get("size") is not None and art["size"] != (rel.root / path).stat().st_size:
+            out.append(fail(name, path, f"size differs from manifest.json ({(rel.root / path).stat().st_size} bytes, "
+                                        f"recorded {art['size']})"))
         elif art.get("sha256") != rel.digests[path]:
             out.append(fail(name, path, f"content differs from manifest.json (sha256 {rel.digests[path][:16]}…, "
                                         f"recorded {str(art.get('sha256'))[:16]}…)"))
-        elif art.get("size") is not None and art["size"] != (rel.root / path).stat().st_size:
-            out.append(fail(name, path, "size differs from manifest.json"))
     exact = listed | {MANIFEST_NAME, SUMS_NAME} | {p for p in allowed_extra if not p.endswith("/")}
     prefixes = tuple(p for p in allowed_extra if p.endswith("/"))
+    for path, kind in sorted(rel.special.items()):
+        out.append(fail(name, path, f"is {kind}; a release holds regular files only (it was not read)"))
     for path in rel.files:
         if path not in exact and not path.startswith(prefixes):
             out.append(fail(name, path, "not listed in manifest.json (unexpected file)"))
@@ -205,8 +244,10 @@ def _guarded(name: str, run: Callable[[], Iterable[CheckResult]]) -> list[CheckR
         return list(run())
     except ShipitError as exc:
         return [fail(name, "", exc.message)]
-    except Exception as exc:  # one broken check must not hide the others' results: reported, never passed
-        return [fail(name, "", f"check crashed: {type(exc).__name__}: {exc}")]
+    except Exception as exc:  # re-raised with context by the caller (Report.crashed), after the other checks ran
+        result = fail(name, "", f"check crashed (a bug in shipit): {type(exc).__name__}: {exc}")
+        result.crash = exc  # type: ignore[attr-defined]  # not a field: kept out of the JSON report
+        return [result]
 
 
 def verify_release(release_dir: str | Path, trust: Any, contributed: Checks) -> Report:
@@ -222,7 +263,13 @@ def verify_release(release_dir: str | Path, trust: Any, contributed: Checks) -> 
     runs: list[tuple[str, Callable[[], Iterable[CheckResult]]]] = [
         ("files", lambda: check_files(rel, allowed)), ("checksums", lambda: check_checksums(rel))]
     runs += [(name, lambda check=check: check(rel, trust)) for name, check in contributed.checks]
+    skipped: list[CheckResult] = []
+    if rel.special:  # a symlink or FIFO could make a check read forever or outside the release
+        runs = runs[:2]
+        skipped = [fail(name, "", "not run: the release holds files that are not regular files")
+                   for name, _check in contributed.checks]
     report = Report(str(release_dir))
     for results in parallel(lambda run: _guarded(*run), runs, workers=len(runs)):
         report.results += results
+    report.results += skipped
     return report

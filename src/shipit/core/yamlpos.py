@@ -13,7 +13,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from shipit.core.errors import ShipitError
 
@@ -41,16 +42,42 @@ def load_yaml(data: bytes, where: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         raise YamlSyntaxError(where, exc.problem or exc.context or "invalid YAML",
                               (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0) from None
-    except Exception as exc:  # ruamel raises a few errors without a mark (duplicate keys, bad tags)
-        raise YamlSyntaxError(where, str(exc) or type(exc).__name__) from None
+    except ReaderError as exc:  # a character YAML does not allow (NUL, a control character, bad UTF-8)
+        text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else str(data)
+        before = text[:max(exc.position, 0)]
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        character = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+        raise YamlSyntaxError(where, f"character {character} is not allowed in YAML ({exc.reason})",
+                              line, column) from None
+    except YAMLError as exc:  # the few other ruamel errors carry no position
+        raise YamlSyntaxError(where, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+    except RecursionError:
+        raise YamlSyntaxError(where, "the document is nested too deeply") from None
 
 
-def plain(node: Any) -> Any:
-    """Round-trip types → plain JSON-like data: mappings with string keys (``true:`` → ``"true"``), lists."""
-    if isinstance(node, dict):
-        return {str(k).lower() if isinstance(k, bool) else str(k): plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [plain(v) for v in node]
+#: At most this many values in a document once aliases are expanded (a "billion laughs" document
+#: expands a few lines of aliases into billions of values).
+MAX_NODES = 1_000_000
+
+
+def plain(node: Any, where: str = "YAML document", _budget: list[int] | None = None,
+          _path: frozenset[int] = frozenset()) -> Any:
+    """Round-trip types → plain JSON-like data: mappings with string keys (``true:`` → ``"true"``), lists.
+
+    A document that refers to itself through an alias, or whose aliases expand to more than
+    :data:`MAX_NODES` values, is a :class:`YamlSyntaxError`."""
+    budget = _budget if _budget is not None else [MAX_NODES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise YamlSyntaxError(where, f"more than {MAX_NODES} values once aliases are expanded")
+    if isinstance(node, (dict, list)):
+        if id(node) in _path:
+            raise YamlSyntaxError(where, "an alias refers to the node that contains it (a cycle)")
+        inner = _path | {id(node)}
+        if isinstance(node, dict):
+            return {str(k).lower() if isinstance(k, bool) else str(k): plain(v, where, budget, inner)
+                    for k, v in node.items()}
+        return [plain(v, where, budget, inner) for v in node]
     return node
 
 

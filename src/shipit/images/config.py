@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from shipit.core.config import Model
+from shipit.core.config import Model, ProjectPath
 
 NAME_RE = r"^[a-z0-9][a-z0-9._-]*$"
 PLATFORM_RE = r"^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$"
@@ -18,7 +18,7 @@ REPOSITORY_RE = r"^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0
 class LayerConfig(Model):
     """One layer of the native builder: a file or directory of the project copied to ``dest``."""
 
-    src: str = Field(description="File or directory, relative to the project directory.")
+    src: ProjectPath = Field(description="File or directory, relative to the project directory.")
     dest: str = Field(description="Absolute path inside the image (a directory's contents go below it).")
     mode: str | None = Field(None, pattern=r"^0?[0-7]{3,4}$",
                              description="Octal mode for every file (default: 0755 if executable in the "
@@ -51,8 +51,8 @@ class ImageConfig(Model):
     labels: dict[str, str] = Field(default_factory=dict, description="Config labels.")
     insecure: bool = Field(False, description="The registry speaks plain HTTP / has an untrusted certificate.")
     # docker / buildah
-    context: str = Field(".", description="Build context directory (docker, buildah).")
-    dockerfile: str | None = Field(None, description="Dockerfile path relative to the project (default "
+    context: ProjectPath = Field(".", description="Build context directory (docker, buildah).")
+    dockerfile: ProjectPath | None = Field(None, description="Dockerfile path relative to the project (default "
                                                      "<context>/Dockerfile).")
     build_args: dict[str, str] = Field(default_factory=dict, description="--build-arg values.")
     target: str | None = Field(None, description="Multi-stage target.")

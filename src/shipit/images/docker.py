@@ -52,13 +52,15 @@ class DockerBuilder(Builder):
             return False, f"DOCKER_HOST is not set and {DEFAULT_SOCKET} does not exist"
         try:
             import docker
-
+            from docker.errors import DockerException
+            from requests.exceptions import RequestException
+        except ImportError:
+            return False, "the docker Python package is not installed"
+        try:
             client = docker.DockerClient(base_url=address, timeout=3)
             version = client.version()
             client.close()
-        except ImportError:
-            return False, "the docker Python package is not installed"
-        except Exception as exc:  # any failure means "no engine answers"
+        except (DockerException, RequestException, OSError) as exc:  # the SDK's, HTTP's and socket errors: no engine
             return False, f"no engine answers at {address}: {type(exc).__name__}"
         name = version.get("Platform", {}).get("Name") or "engine"
         return True, f"{name} API {version.get('ApiVersion')} at {address}"
@@ -120,7 +122,7 @@ class DockerBuilder(Builder):
         finally:
             try:
                 client.api.remove_image(tag, force=True)
-            except Exception:  # the build may have failed before tagging
+            except docker.errors.APIError:  # NotFound included: the build may have failed before tagging
                 pass
             client.close()
         directory = request.scratch_dir / "docker-archive"

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from shipit.core.errors import ShipitError
-from shipit.core.files import normalized
+from shipit.core.files import normalized, writing
 
 OCI_LAYOUT_VERSION = "1.0.0"
 MT_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -132,6 +132,8 @@ GZIP_LAYERS = {MT_LAYER_GZIP, "application/vnd.oci.image.layer.nondistributable.
 PLAIN_LAYERS = {MT_LAYER_TAR, "application/vnd.oci.image.layer.nondistributable.v1.tar",
                 "application/vnd.docker.image.rootfs.diff.tar"}
 MiB = 1 << 20
+#: An OCI layout holds a few files per image; a tar of more entries than this is not one.
+MAX_ENTRIES = 100_000
 #: OCI manifests, configs and indexes are a few KiB (registries cap manifests at 4 MiB); what is larger
 #: is a layer, never parsed as JSON.
 MAX_DOCUMENT = 4 * MiB
@@ -169,12 +171,41 @@ class OciLayout:
             return
         try:
             self._tar = tarfile.open(self.path, mode="r:*")
-            for m in self._tar.getmembers():
-                if m.isreg():
-                    self._members[_norm_member(m.name)] = m
+            problem = self._index_members()
         except (OSError, tarfile.TarError, EOFError, zlib.error) as exc:
             raise ShipitError(f"{self.path}: not a readable OCI image archive ({exc})",
                               hint="pass an OCI image layout as a tar (images/<name>.oci.tar) or a directory") from None
+        if problem:
+            self.close()
+            raise ShipitError(f"{self.path}: {problem}",
+                              hint="an OCI image layout archive holds index.json, oci-layout and blobs/sha256/* "
+                                   "files, each once; this one was not written by an OCI tool")
+
+    def _index_members(self) -> str | None:
+        """Read the tar's headers (never its data) into ``_members``; the first reason it is no honest OCI
+        layout archive, or None. Work and memory are bounded by the number of entries, not their claims."""
+        assert self._tar is not None
+        plain = isinstance(self._tar.fileobj, io.BufferedReader)  # not gzip: entries must fit in the file
+        end = self.path.stat().st_size
+        for count, m in enumerate(self._tar, 1):
+            if count > MAX_ENTRIES:
+                return f"more than {MAX_ENTRIES} entries"
+            name = _norm_member(m.name)
+            if m.name.startswith("/") or ".." in name.split("/"):
+                return f"entry {m.name!r} leads out of the layout (absolute or ..)"
+            if m.issparse():
+                return f"entry {name} is a sparse file claiming {m.size} bytes"
+            if m.isdir():
+                continue
+            if not m.isreg():
+                kind = "symlink" if m.issym() else "hard link" if m.islnk() else "special file"
+                return f"entry {name} is a {kind}; an OCI image layout holds only files and directories"
+            if name in self._members:
+                return f"entry {name} appears twice (which copy would a reader take?)"
+            if plain and m.offset_data + m.size > end:
+                return f"entry {name} claims {m.size} bytes, past the end of the archive (truncated)"
+            self._members[name] = m
+        return None
 
     def close(self) -> None:
         if self._tar is not None:
@@ -442,13 +473,17 @@ def _write_layout_tar(out: Path, index: bytes, blobs: list[Blob], mtime: int) ->
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:
-        with open(tmp, "wb") as raw, tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        with writing(out), open(tmp, "wb") as raw, \
+                tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
             tar.addfile(_tarinfo("blobs/", mtime, directory=True))
             tar.addfile(_tarinfo("blobs/sha256/", mtime, directory=True))
             for digest in sorted(unique):
                 blob = unique[digest]
                 with blob.open() as fh:
-                    tar.addfile(_tarinfo(blob_name(digest), mtime, size=blob.size), fh)
+                    # every blob is hashed as it is copied: a damaged base layer never goes out under its name
+                    checked = _CheckedReader(fh, blob)
+                    tar.addfile(_tarinfo(blob_name(digest), mtime, size=blob.size), checked)
+                    checked.verify()
             layout_file = json_bytes({"imageLayoutVersion": OCI_LAYOUT_VERSION})
             for name, data in (("index.json", index), ("oci-layout", layout_file)):
                 tar.addfile(_tarinfo(name, mtime, size=len(data)), io.BytesIO(data))
@@ -523,6 +558,31 @@ def write_index_archive(out: Path, images: list[Image], *, annotations: dict[str
     _write_layout_tar(out, top, blobs, mtime)
     return WrittenIndex(sha256_digest(index), len(index),
                         [_written(image, manifest) for image, manifest in zip(images, manifests, strict=True)])
+
+
+class _CheckedReader:
+    """Reads a blob while hashing it; :meth:`verify` raises unless its bytes are its digest and size."""
+
+    def __init__(self, fh: IO[bytes], blob: Blob):
+        self.fh, self.blob, self.sha, self.size = fh, blob, hashlib.sha256(), 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.fh.read(n)
+        self.sha.update(data)
+        self.size += len(data)
+        if (not data or 0 < len(data) < n) and self.size < self.blob.size:  # a short read of a file: its end
+            self._fail(f"is {self.size} bytes, its descriptor says {self.blob.size} (truncated)")
+        return data
+
+    def verify(self) -> None:
+        if self.size != self.blob.size or "sha256:" + self.sha.hexdigest() != self.blob.digest:
+            self._fail(f"hashes to sha256:{self.sha.hexdigest()[:16]}… ({self.size} bytes)")
+
+    def _fail(self, what: str) -> None:
+        where = f" ({self.blob.path})" if self.blob.path is not None else ""
+        raise ShipitError(f"blob {self.blob.digest}{where} is corrupt: it {what}",
+                          hint="a layer of the base image (or the layer cache) is damaged: rebuild or re-fetch the "
+                               "base; the layer cache is rebuilt after removing ~/.cache/shipit/layers")
 
 
 def write_layout_dir(out: Path, image: Image, *, annotations: dict[str, str], ref_name: str) -> str:
@@ -608,7 +668,8 @@ def inspect_archive(path: Path, *, expect: str | None = None, check_diff_ids: bo
                                                "the archive was modified")
             top = [d for d in layout.read_json("index.json").get("manifests") or [] if isinstance(d, dict)]
             indexes = {d.get("digest"): d for d in top if d.get("mediaType") in INDEX_MEDIA_TYPES}
-            digests = [d["digest"] for d in layout.manifests()]
+            descriptors = layout.manifests()
+            digests = [d["digest"] for d in descriptors]
         except (OSError, tarfile.TarError, zlib.error) as exc:
             raise ArchiveProblem(path, f"not a readable tar archive ({exc})") from None
         except ArchiveProblem:
@@ -627,6 +688,11 @@ def inspect_archive(path: Path, *, expect: str | None = None, check_diff_ids: bo
             raise ArchiveProblem(path, f"expected exactly one image in index.json, found {len(set(digests))}")
         else:
             digest = digests[0]
+        manifest_size = layout.size(layout.blob_name(digest))
+        for desc in descriptors:
+            if manifest_size is not None and desc["digest"] == digest and desc.get("size") != manifest_size:
+                raise ArchiveProblem(path, f"manifest blob {layout.blob_name(digest)} has size {manifest_size}, "
+                                           f"index.json says {desc.get('size')}")
         _check_manifest(layout, path, digest, check_diff_ids)
     return ArchiveFacts(digest, MT_MANIFEST, (("", digest),))
 
@@ -677,11 +743,12 @@ def _check_manifest(layout: OciLayout, path: Path, digest: str, check_diff_ids: 
         if layout.size(layout.blob_name(digest)) is None:
             raise ArchiveProblem(path, f"manifest blob {layout.blob_name(digest)} is missing")
         image = layout.image_at(digest)
+        config_size = (layout.blob_json(digest).get("config") or {}).get("size")
     except ArchiveProblem:
         raise
     except ShipitError as exc:
         raise ArchiveProblem(path, exc.message.removeprefix(f"{path}: ")) from None
-    descriptors = [(image.config_digest, None, "config")] + [
+    descriptors = [(image.config_digest, config_size, "config")] + [
         (layer.digest, layer.size, f"layer {i}") for i, layer in enumerate(image.layers)]
     for blob_digest, size, what in descriptors:
         name = layout.blob_name(blob_digest)

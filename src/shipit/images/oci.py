@@ -20,13 +20,16 @@ import os
 import queue
 import stat
 import tarfile
+import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
+from shipit.core.console import warn
 from shipit.core.errors import ShipitError
 from shipit.core.files import normalized, sha256_file, write_bytes
+from shipit.core.progress import progress
 from shipit.core.tools import Tool
 from shipit.images.bases import cache_root, load_base
 from shipit.images.config import ImageConfig, LayerConfig
@@ -233,6 +236,21 @@ class LayerCache:
         self.level = level
         self.hits = self.misses = 0
 
+    @classmethod
+    def writable_or(cls, fallback: Path) -> LayerCache:
+        """The user's layer cache, or (when it cannot be written: a read-only home, a full disk) a throwaway one
+        at ``fallback``, with a warning: a cache only saves time, so the build goes on without it."""
+        cache = cls()
+        try:
+            (cache.root / "tmp").mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=cache.root / "tmp"):
+                pass
+        except OSError as exc:
+            warn(f"the layer cache {cache.root} is not writable ({exc.strerror or exc}): layers are built "
+                 "without it this time")
+            return cls(fallback)
+        return cache
+
     def _index(self, diff_id: str) -> Path:
         return self.root / "index" / f"{diff_id.split(':', 1)[1]}.{LAYER_FORMAT}.gzip{self.level}.json"
 
@@ -402,7 +420,7 @@ class OciBuilder(Builder):
     def build(self, request: BuildRequest) -> tuple[Image, str]:
         img = request.image
         platform = request.target_platform
-        cache = self.cache or LayerCache()
+        cache = self.cache or LayerCache.writable_or(request.scratch_dir / "layer-cache")
         base_text = img.base_for(platform)
         base, base_cfg, facts = load_base(
             base_text, platform=platform, project_dir=request.project_dir, scratch_dir=request.scratch_dir,
@@ -416,13 +434,15 @@ class OciBuilder(Builder):
                               hint="add layers: (src/dest) or a base:")
         created = datetime.fromtimestamp(request.source_date_epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         layers, diff_ids, history = [], [], []
-        for layer in img.layers:
-            blob, count = self._layer(layer, request, cache)
-            request.log(f"layer {layer.src} -> {layer.dest}: {count} entries, {blob.digest[:19]} "
-                        f"({blob.size} bytes)")
-            layers.append(blob)
-            diff_ids.append(blob.descriptor["diff_id"])
-            history.append({"created": created, "created_by": f"shipit: COPY {layer.src} {layer.dest}"})
+        with progress(f"layers of {img.name}", total=len(img.layers)) as bar:
+            for layer in img.layers:
+                blob, count = self._layer(layer, request, cache)
+                request.log(f"layer {layer.src} -> {layer.dest}: {count} entries, {blob.digest[:19]} "
+                            f"({blob.size} bytes)")
+                layers.append(blob)
+                diff_ids.append(blob.descriptor["diff_id"])
+                history.append({"created": created, "created_by": f"shipit: COPY {layer.src} {layer.dest}"})
+                bar.advance()
         config = build_config(img, base_cfg, diff_ids, history, request.labels, created)
         image = Image(config=json_bytes(config), layers=base.layers + layers,
                       manifest_annotations=dict(facts.annotations))

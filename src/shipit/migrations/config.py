@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from shipit.core.config import Model
+from shipit.core.config import Model, ProjectPath
 
 Dialect = Literal["postgresql", "sqlite", "mysql"]
 
@@ -16,7 +16,7 @@ VERIFY_URL_ENV = "SHIPIT_VERIFY_DATABASE_URL"
 
 
 class SeedScript(Model):
-    path: str = Field(description="SQL file (relative to shipit.yaml) loaded into the verify database.")
+    path: ProjectPath = Field(description="SQL file (relative to shipit.yaml) loaded into the verify database.")
     revision: str | None = Field(
         None,
         description="Load it right after upgrading to this revision (default: the previous release's head, "
@@ -27,14 +27,14 @@ class SeedScript(Model):
 class MigrationsConfig(Model):
     """Alembic migrations shipped with the release: offline SQL, a verified round trip, ROLLBACK.md."""
 
-    alembic_ini: str | None = Field(
+    alembic_ini: ProjectPath | None = Field(
         None, description="Path to alembic.ini, relative to shipit.yaml (default: alembic.ini if present).")
-    script_location: str | None = Field(
+    script_location: ProjectPath | None = Field(
         None, description="Alembic script directory, relative to shipit.yaml (overrides the ini's value).")
     dialects: list[Dialect] = Field(
         default_factory=lambda: ["postgresql", "sqlite"],
         description="Dialects to write offline upgrade/downgrade SQL for.", min_length=1)
-    seeds: list[str | SeedScript] = Field(
+    seeds: list[ProjectPath | SeedScript] = Field(
         default_factory=list, description="SQL seed scripts: loaded during the round trip and bundled.")
     allow_irreversible: bool = Field(
         True, description="An irreversible revision in the range is a warning (true) or fails the release (false).")

@@ -31,7 +31,7 @@ def offline_sql(project: Project, dialect: str, direction: str, start: str, end:
         warnings.simplefilter("ignore")
         try:
             getattr(command, direction)(cfg, target, sql=True)
-        except Exception as exc:
+        except Exception as exc:  # the project's own migration code: re-raised with context
             marks = _LAST_MARK.findall(buf.getvalue())
             where = ""
             if marks:

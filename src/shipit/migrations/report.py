@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from shipit.core.console import styled
+from shipit.core.console import table as text_table
 from shipit.migrations.build import DESTRUCTIVE, Plan
 
 
 def plan_table(plan: Plan) -> Table:
     v = plan.verification
-    table = Table(title=f"Migrations {plan.previous} → {plan.head} (previous head from {plan.previous_source})")
-    for col in ("revision", "message", "file", "downgrade", "irreversible", "destructive", "notes"):
-        table.add_column(col)
+    table = text_table(f"Migrations {plan.previous} → {plan.head} (previous head from {plan.previous_source})",
+                       "revision", "message", "file", "downgrade", "irreversible", "destructive", "notes")
     if v:
         table.add_column("up", justify="right")
         table.add_column("down", justify="right")
@@ -22,8 +23,8 @@ def plan_table(plan: Plan) -> Table:
         down = "missing" if not rev.has_downgrade else ("raises" if rev.downgrade_raises else
                                                          ("empty" if rev.downgrade_empty else "yes"))
         row = [rev.id, rev.message, rev.file, down,
-               f"[yellow]{rev.irreversible_reason or 'no downgrade()'}[/]" if rev.irreversible else "no",
-               f"[red]{', '.join(destructive)}[/]" if destructive else "",
+               styled(rev.irreversible_reason or "no downgrade()", "yellow") if rev.irreversible else "no",
+               styled(", ".join(destructive), "red") if destructive else "",
                f"{notes} locking note(s)" if notes else ""]
         if v:
             t = v.timings.get(rev.id, {})
@@ -34,11 +35,9 @@ def plan_table(plan: Plan) -> Table:
 
 
 def findings_table(plan: Plan) -> Table:
-    table = Table(title="Findings")
-    for col in ("severity", "code", "where", "message", "found by"):
-        table.add_column(col)
+    table = text_table("Findings", "severity", "code", "where", "message", "found by")
     colors = {"error": "red", "warning": "yellow", "note": "cyan"}
     for f in plan.sorted_findings():
-        table.add_row(f"[{colors.get(f.severity, 'white')}]{f.severity}[/]", f.code, f.where(), f.message,
+        table.add_row(styled(f.severity, colors.get(f.severity, "white")), f.code, f.where(), f.message,
                       ", ".join(f.found_by))
     return table

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import create_engine, inspect, pool, text
+from sqlalchemy.exc import CompileError
 
 VERSION_TABLE = "alembic_version"
 
@@ -33,7 +34,7 @@ def snapshot(url: str, version_table: str = VERSION_TABLE) -> dict[str, Any]:
             for col in insp.get_columns(table):
                 try:
                     type_text = col["type"].compile(dialect=dialect)
-                except Exception:  # a reflected type the dialect cannot render back
+                except (CompileError, NotImplementedError):  # a reflected type the dialect cannot render back
                     type_text = repr(col["type"])
                 default = col.get("default")
                 out[f"column:{table}.{col['name']}"] = {

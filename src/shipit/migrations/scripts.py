@@ -277,7 +277,7 @@ def resolve_revision(project: Project, script: ScriptDirectory, rev: str | None,
     with project.running():
         try:
             found = script.get_revision(rev)
-        except Exception as exc:
+        except Exception as exc:  # re-raised with context: alembic's RevisionError/KeyError flavours
             raise ShipitError(f"{what}: unknown revision {rev!r}: {exc}",
                               hint="give a revision id that exists in this project's migrations") from None
     if found is None:
@@ -291,7 +291,7 @@ def revision_range(project: Project, script: ScriptDirectory, previous: str) -> 
     with project.running():
         try:
             scripts = list(script.iterate_revisions(head, previous))
-        except Exception as exc:
+        except Exception as exc:  # re-raised with context: alembic's RevisionError/KeyError flavours
             raise ShipitError(f"revision {previous} is not an ancestor of the head {head}: {exc}",
                               hint="the previous release's head must be in this branch's history; "
                                    "pass --from REV to choose another starting point") from None

@@ -14,6 +14,7 @@ plan and ROLLBACK.md say instead of pretending.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -31,8 +32,10 @@ from typing import Any
 from alembic import command
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from shipit.core.errors import ShipitError
+from shipit.core.progress import progress
 from shipit.migrations import schema
 from shipit.migrations.config import SeedScript
 from shipit.migrations.scripts import BASE, Finding, Project, Revision
@@ -43,7 +46,7 @@ CLIENTS = {"sqlite": "sqlite3", "postgresql": "psql", "mysql": "mysql"}
 def backend_of(url: str) -> str:
     try:
         name = make_url(url).get_backend_name()
-    except Exception as exc:
+    except Exception as exc:  # re-raised with context: SQLAlchemy's URL parser raises several types
         raise ShipitError(f"--database-url: cannot parse {redact(url)!r}: {exc}",
                           hint="use a SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@127.0.0.1:5432/postgres") from None
     return {"mariadb": "mysql"}.get(name, name)
@@ -52,7 +55,7 @@ def backend_of(url: str) -> str:
 def redact(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+    except (ArgumentError, ValueError, TypeError):  # what make_url raises for a string that is not a URL
         return "<unparseable URL>"
 
 
@@ -82,7 +85,7 @@ class Databases:
         try:
             with engine.connect() as conn:
                 conn.execute(text(f"CREATE DATABASE {name}"))
-        except Exception as exc:
+        except Exception as exc:  # re-raised with context: any driver's connection error
             raise ShipitError(f"cannot create a scratch database on {redact(self.server_url)}: {exc}",
                               hint="the verify user needs the right to CREATE DATABASE (shipit drops it afterwards)")\
                 from None
@@ -171,7 +174,7 @@ def round_trip(project: Project, revisions: list[Revision], previous: str, url: 
                 cfg.attributes["connection"] = conn
                 getattr(command, action)(cfg, target)
                 conn.commit()
-        except Exception as exc:
+        except Exception as exc:  # the project's own migration code: recorded, then _Stop
             name = rev.id if rev else target
             where = f"revision {name}" + (f" ({rev.file})" if rev else "")
             res.findings.append(Finding("error", f"{action}_failed",
@@ -188,7 +191,7 @@ def round_trip(project: Project, revisions: list[Revision], previous: str, url: 
         for seed, path in by_rev.get(point, []):
             try:
                 _seed(url, seed, path)
-            except Exception as exc:
+            except Exception as exc:  # the project's seed SQL through any driver: recorded, then _Stop
                 res.findings.append(Finding("error", "seed_failed",
                                             f"seed {seed.path} failed at revision {point} on {backend}: "
                                             f"{' '.join(str(exc).split())[:300]}", point, seed.path,
@@ -205,6 +208,7 @@ def round_trip(project: Project, revisions: list[Revision], previous: str, url: 
                 found_by=[f"live:{backend}"]))
             raise _Stop  # the database is no longer where the next step expects it
 
+    stack = contextlib.ExitStack()  # holds the progress line of the per-revision round trips
     try:
         for point in history or []:  # seeds written for older schemas are loaded at their revision
             if point != previous and point in by_rev:
@@ -215,6 +219,7 @@ def round_trip(project: Project, revisions: list[Revision], previous: str, url: 
         load_seeds(previous)
         res.snapshots[previous] = schema.snapshot(url)
         before = previous
+        bar = stack.enter_context(progress(f"round trips on {backend}", total=len(revisions)))
         for rev in revisions:
             up = step("upgrade", rev, rev.id)
             res.timings[rev.id] = {"upgrade": up, "downgrade": None}
@@ -234,6 +239,7 @@ def round_trip(project: Project, revisions: list[Revision], previous: str, url: 
             load_seeds(rev.id)
             res.snapshots[rev.id] = again if not rev.irreversible and rev.id not in by_rev else schema.snapshot(url)
             before = rev.id
+            bar.advance()
         if res.reachable != head:
             res.rollback_seconds = step("downgrade", None, res.reachable)
             compare(res.reachable, None, f"downgrade {head} → {res.reachable}", "round_trip_trace")
@@ -248,6 +254,8 @@ def round_trip(project: Project, revisions: list[Revision], previous: str, url: 
                 found_by=[f"live:{backend}"]))
     except _Stop:
         pass
+    finally:
+        stack.close()
     res.round_trip = "failed" if any(f.severity == "error" for f in res.findings) else "passed"
     return res
 

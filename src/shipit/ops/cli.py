@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from shipit.core import console as ui
 from shipit.core.errors import ConfigError, ShipitError
 from shipit.core.options import config_option, out_console
 
@@ -40,7 +41,7 @@ def generate_cmd(config: Path, output: Path) -> None:
     cfg = _service(config)
     files = generate(cfg.service, output, cfg.project_dir)
     for f in files:
-        out_console.print(f"[green]wrote[/] {output / f.path}  [dim]({f.kind})[/]")
+        out_console.print(f"[green]wrote[/] {ui.safe(output / f.path)}  [dim]({f.kind})[/]")
 
 
 @ops.command("test")
@@ -57,16 +58,11 @@ def test_cmd(config: Path, ops_dir: Path | None) -> None:
         if ops_dir is None:
             generate(cfg.service, target, cfg.project_dir)
         results = run_checks(cfg.service, target)
-    from rich.table import Table
-
-    table = Table(title="shipit ops test")
-    table.add_column("check")
-    table.add_column("status")
-    table.add_column("detail")
+    table = ui.table("shipit ops test", "check", "status", "detail")
     colors = {"passed": "green", "failed": "red", "skipped": "yellow"}
     for r in results:
         detail = r.output.splitlines()[-1] if r.output and r.status != "failed" else r.output
-        table.add_row(r.name, f"[{colors[r.status]}]{r.status}[/]", detail)
+        table.add_row(r.name, ui.styled(r.status, colors[r.status]), detail)
     out_console.print(table)
     if any(r.status == "failed" for r in results):
         raise ShipitError("some ops checks failed", hint="see the output above")

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from shipit.core.config import Model
+from shipit.core.config import Model, ProjectPath
 
 #: Categories of CI jobs shipit knows how to recognise.
 CATEGORIES = ("test", "lint", "sast", "dependency-scan", "secret-scan", "sbom", "sign", "release", "deploy")
@@ -39,7 +39,7 @@ class ZizmorConfig(Model):
 class PipelineConfig(Model):
     """How shipit validates the project's CI/CD pipeline."""
 
-    files: list[str] = Field(default_factory=list, description="Workflow files relative to the project "
+    files: list[ProjectPath] = Field(default_factory=list, description="Workflow files relative to the project "
                              "(default: .github/workflows/*.y*ml and .gitlab-ci.yml).")
     required: list[Category] = Field(
         default_factory=lambda: ["test", "lint", "sast", "dependency-scan", "secret-scan"],

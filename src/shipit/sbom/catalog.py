@@ -11,6 +11,7 @@ dependency on python-debian for two small formats.
 
 from __future__ import annotations
 
+import email.errors
 import email.parser
 import email.policy
 import posixpath
@@ -233,7 +234,7 @@ def catalog_python(fs: ImageFS, warn: Callable[[str], None]) -> list[Package]:
             continue
         try:
             msg = parser.parsestr(_text(node.data))
-        except Exception as exc:  # the stdlib parser is lenient; be safe on arbitrary bytes
+        except (ValueError, TypeError, LookupError, email.errors.MessageError) as exc:  # arbitrary bytes
             warn(f"/{path}: unreadable Python metadata ({exc}); skipped")
             continue
         name, version = _field(msg, "Name"), _field(msg, "Version")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shipit.core.config import Model
+from shipit.core.config import Model, ProjectPath
 
 
 class SbomConfig(Model):
     """SBOMs of every image (from its own layers) and of the project's Python dependencies."""
 
     enabled: bool = Field(True, description="Write SBOMs (sbom/<image>.cdx.json, sbom/source.cdx.json).")
-    source: str = Field(
+    source: ProjectPath = Field(
         "auto",
         description="Dependency file for sbom/source.cdx.json, relative to the project: 'auto' (poetry.lock, "
                     "Pipfile.lock, uv.lock, requirements.lock, requirements.txt, pyproject.toml), a path, or 'none'.",

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from shipit.core.errors import ShipitError
+from shipit.core.progress import progress
 from shipit.images.layout import (
     GZIP_LAYERS,
     PLAIN_LAYERS,
@@ -243,8 +244,10 @@ def replay_layers(
         if warn:
             warn(msg)
 
-    for layer in image.layers:
-        _replay_one(layout, layer, fs, wanted, budget, kept, max_read_bytes, max_layer_bytes, warning)
+    with progress("cataloguing image layers", total=len(image.layers)) as bar:
+        for layer in image.layers:
+            _replay_one(layout, layer, fs, wanted, budget, kept, max_read_bytes, max_layer_bytes, warning)
+            bar.advance()
     return fs
 
 

@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
+from shipit.core.console import visible
 from shipit.core.errors import ShipitError
 
 
@@ -87,13 +90,14 @@ def summarize(path: Path, validate: bool = True) -> Summary:
 
 def render(s: Summary, path: Path, console: Console, top: int = 10, limit: int = 25) -> None:
     head = Table.grid(padding=(0, 2))
-    head.add_row("[bold]document[/]", str(path))
-    head.add_row("[bold]subject[/]", s.subject)
+    safe = visible  # the document's values are shown as text, never as markup
+    head.add_row("[bold]document[/]", Text(safe(path)))
+    head.add_row("[bold]subject[/]", Text(safe(s.subject)))
     head.add_row("[bold]spec[/]", f"CycloneDX {s.spec_version}")
-    head.add_row("[bold]serial[/]", s.serial or "-")
-    head.add_row("[bold]timestamp[/]", s.timestamp or "-")
+    head.add_row("[bold]serial[/]", Text(safe(s.serial or "-")))
+    head.add_row("[bold]timestamp[/]", Text(safe(s.timestamp or "-")))
     if s.valid is not None:
-        head.add_row("[bold]schema[/]", "[green]valid[/]" if s.valid else f"[red]invalid[/]: {s.error}")
+        head.add_row("[bold]schema[/]", "[green]valid[/]" if s.valid else f"[red]invalid[/]: {escape(safe(s.error))}")
     head.add_row("[bold]components[/]", str(s.total))
 
     def table(title: str) -> Table:
@@ -103,20 +107,20 @@ def render(s: Summary, path: Path, console: Console, top: int = 10, limit: int =
     types.add_column("type")
     types.add_column("count", justify="right")
     for name, n in sorted(s.by_type.items(), key=lambda kv: (-kv[1], kv[0])):
-        types.add_row(name, str(n))
+        types.add_row(Text(safe(name)), str(n))
     for name, n in sorted(s.by_purl_type.items(), key=lambda kv: (-kv[1], kv[0])):
-        types.add_row(f"  purl pkg:{name}", str(n))
+        types.add_row(Text(safe(f"  purl pkg:{name}")), str(n))
 
     lic = table(f"Top licenses (of {len(s.licenses)})")
     lic.add_column("license")
     lic.add_column("components", justify="right")
     for name, n in sorted(s.licenses.items(), key=lambda kv: (-kv[1], kv[0]))[:top]:
-        lic.add_row(name, str(n))
+        lic.add_row(Text(safe(name)), str(n))
 
     missing = table(f"Components without a license ({len(s.unlicensed)})")
     missing.add_column("component")
     for name in s.unlicensed[:limit]:
-        missing.add_row(name)
+        missing.add_row(Text(safe(name)))
     if len(s.unlicensed) > limit:
         missing.add_row(f"[dim]… and {len(s.unlicensed) - limit} more[/]")
     console.print(Group(head, types, lic, missing))

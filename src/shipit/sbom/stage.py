@@ -3,8 +3,6 @@ plus the source SBOM of the project's Python dependencies."""
 
 from __future__ import annotations
 
-from rich.markup import escape
-
 from shipit.core.artifacts import Kind
 from shipit.core.context import ReleaseContext, ReleasePlan
 from shipit.core.errors import ShipitError
@@ -29,6 +27,9 @@ def image_subjects(extra: dict) -> list[tuple[str | None, str | None]]:
     return [(None, extra.get("manifest_digest") or None)]
 
 
+NOTHING_TO_CATALOGUE = "no images and no Python dependency file (pyproject.toml, requirements.txt, a lock file)"
+
+
 class SbomStage(Stage):
     name = "sbom"
     description = "catalogue each image's layers and the project's dependencies into CycloneDX SBOMs"
@@ -37,8 +38,8 @@ class SbomStage(Stage):
         cfg = plan.config.sbom
         if not cfg.enabled:
             return "sbom.enabled is false in shipit.yaml"
-        # during a release, an image an earlier stage registered counts too (`shipit check` sees only the plan)
-        if plan.config.images or (isinstance(plan, ReleaseContext) and plan.artifacts.filter(Kind.IMAGE)):
+        # during a release, the images an earlier stage registered count (`shipit check` sees only the plan)
+        if plan.artifacts.filter(Kind.IMAGE) if isinstance(plan, ReleaseContext) else plan.config.images:
             return None
         from shipit.sbom.source import (
             find_input,  # cyclonedx: seconds to import; `shipit check` loads every stage
@@ -49,7 +50,9 @@ class SbomStage(Stage):
         except ShipitError:
             return None  # let run() report the configuration error
         if source is None:
-            return "no images and no Python dependency file (pyproject.toml, requirements.txt, a lock file)"
+            if "sbom" in plan.config.model_fields_set and cfg.source != "none":
+                return None  # an sbom: section asks for SBOMs: run() fails with what is missing (fail closed)
+            return NOTHING_TO_CATALOGUE
         return None
 
     def notes(self, plan: ReleasePlan) -> list[str]:
@@ -73,12 +76,12 @@ def run_sbom(ctx: ReleaseContext) -> list[str]:
             rel = sbom_path(image.name, platform)
             label = f"{image.name} ({platform})" if platform else image.name
             if ctx.artifacts.get(rel) is not None:  # another stage already supplied it: never clobber
-                ctx.warn(escape(f"sbom {label}: {rel} is already registered by an earlier stage; kept as is"))
+                ctx.warn(f"sbom {label}: {rel} is already registered by an earlier stage; kept as is")
                 continue
             result = scan_image(
                 ctx.work_dir / image.path, name=image.name, version=ctx.version.text, timestamp=ctx.source_date,
                 manifest_digest=digest, repository=image.extra.get("repository", ""), max_read_mb=cfg.max_read_mb,
-                max_layer_mb=cfg.max_layer_mb, warn=lambda m, n=label: ctx.warn(escape(f"sbom {n}: {m}")),
+                max_layer_mb=cfg.max_layer_mb, warn=lambda m, n=label: ctx.warn(f"sbom {n}: {m}"),
                 platform=platform,
             )
             write_bytes(ctx.path(rel), result.document)
@@ -94,13 +97,16 @@ def run_sbom(ctx: ReleaseContext) -> list[str]:
                       timestamp=ctx.source_date)
     if src is not None:
         for note in src.notes:
-            ctx.warn(escape(f"sbom source: {note}"))
+            ctx.warn(f"sbom source: {note}")
         write_bytes(ctx.path(SOURCE_PATH), src.document)
         input_rel = src.input.relative_to(ctx.project_dir).as_posix() \
             if src.input.is_relative_to(ctx.project_dir) else src.input.name
         ctx.artifacts.add(SOURCE_PATH, Kind.SBOM, name="source", format="CycloneDX", spec_version="1.6",
                           input=input_rel, components=src.components)
         written.append(SOURCE_PATH)
+    if not written and not ctx.artifacts.filter(Kind.IMAGE):
+        raise ShipitError(f"sbom: {NOTHING_TO_CATALOGUE}",
+                          hint="add a dependency file or an images: section, or set sbom.enabled: false")
     return written
 
 

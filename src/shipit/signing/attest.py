@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from shipit.signing import provenance as prov
 from shipit.signing.dsse import envelope_line
 from shipit.signing.interface import Signer
 from shipit.signing.key import KeySigner
-from shipit.signing.keys import load_private_key_file
+from shipit.signing.keys import load_private_key_file, password_from_env
 
 ATTESTATIONS_DIR = "attestations"
 PROVENANCE = f"{ATTESTATIONS_DIR}/provenance.intoto.jsonl"
@@ -68,7 +69,7 @@ def key_path(config) -> Path | None:
 
 
 def missing_signer(config) -> str | None:
-    """Why no signer is available (None: one is)."""
+    """Why no signer is available (None: one is): no key, no password for an encrypted key, no OIDC token."""
     cfg = config.signing
     if cfg is None and not os.environ.get(KEY_ENV):
         return "no signing: section in shipit.yaml (add one with a key from `shipit keygen`)"
@@ -80,6 +81,9 @@ def missing_signer(config) -> str | None:
             reason = "no signing key configured (set signing.key or $SHIPIT_SIGNING_KEY; create one with `shipit keygen`)"
         elif not path.is_file():
             reason = f"signing key {path} not found (create it with `shipit keygen`)"
+        elif _needs_password(path) and password_from_env() is None and not sys.stdin.isatty():
+            reason = (f"no password for the signing key {path} (set SHIPIT_KEY_PASSWORD or COSIGN_PASSWORD, "
+                      "or run in a terminal to be prompted)")
     else:
         from shipit.signing.keyless import (
             identity_token,  # sigstore-python: heavy, keyless only
@@ -90,22 +94,51 @@ def missing_signer(config) -> str | None:
     return reason
 
 
+def _needs_password(path: Path) -> bool:
+    """Whether the key file is encrypted (cosign's format or an encrypted PKCS#8 PEM)."""
+    try:
+        head = path.read_bytes()[:4096]
+    except OSError:
+        return False  # reported when the key is loaded
+    return any(f"-----BEGIN {label}-----".encode() in head
+               for label in ("ENCRYPTED SIGSTORE PRIVATE KEY", "ENCRYPTED COSIGN PRIVATE KEY", "ENCRYPTED PRIVATE KEY"))
+
+
 def _no_identity(cfg) -> str:
     return (f"keyless signing needs an OIDC identity (${cfg.identity_token_env} or an ambient CI "
             "credential such as GitHub Actions with id-token: write)")
 
 
+def signing_requested(config) -> bool:
+    """A signing: section (or $SHIPIT_SIGNING_KEY) asks for signed releases, unless signing.required is false."""
+    if config.signing is not None:
+        return config.signing.required
+    return bool(os.environ.get(KEY_ENV))
+
+
 def skip_reason(config) -> str | None:
-    """Why the sign stage should be skipped; with ``signing.required`` it runs (and fails) instead."""
+    """Why the sign stage is skipped: only when signing was not asked for. Asked for (a signing: section with
+    required left true, or $SHIPIT_SIGNING_KEY) and impossible, it runs and fails with the reason: fail closed."""
     reason = missing_signer(config)
-    if reason and config.signing is not None and config.signing.required:
+    if reason is None or signing_requested(config):
         return None
+    if config.signing is not None:
+        return f"{reason}; signing.required is false, so the release is UNSIGNED"
     return reason
+
+
+def unsigned_reason(plan) -> str:
+    """Why a release of ``plan`` will not be signed; "" when it will be (signing that was asked for either
+    signs or fails the release)."""
+    if "sign" in plan.skips:
+        return "the sign stage was skipped (--skip sign)"
+    return skip_reason(plan.config) or ""
 
 
 def make_signer(config) -> Signer:
     cfg = config.signing
-    unsigned_hint = "signing.required is true, so the release cannot go out unsigned"
+    unsigned_hint = ("a signing: section means the release must be signed; provide what is missing, or set "
+                     "signing.required: false to release unsigned (marked UNSIGNED)")
     if cfg is not None and cfg.mode == "keyless":
         from shipit.signing.keyless import (  # sigstore-python: keyless only
             KeylessSigner,

@@ -18,7 +18,9 @@ class SigningConfig(Model):
                           "shipit.yaml. Its password comes from SHIPIT_KEY_PASSWORD, else COSIGN_PASSWORD, else a "
                           "prompt. Create one with `shipit keygen`. Env SHIPIT_SIGNING_KEY overrides it.")
     required: bool = Field(
-        False, description="Fail the release instead of skipping the sign stage when no key is found.")
+        True, description="A signing: section means signed releases: a missing key, password or OIDC token fails "
+                          "the release. false: the sign stage is skipped with the reason instead, and the release "
+                          "is marked UNSIGNED (shipit status, the handoff site).")
     artifacts: Literal["checksums", "all"] = Field(
         "checksums", description="checksums: sign SHA256SUMS only; all: also put a .sig and .sigstore.json "
                                  "next to every file of the release.")

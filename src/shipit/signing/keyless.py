@@ -36,11 +36,11 @@ def identity_token(env_name: str = "SIGSTORE_ID_TOKEN") -> str | None:
     token = os.environ.get(env_name)
     if token:
         return token
-    from sigstore.oidc import detect_credential
+    from sigstore.oidc import IdentityError, detect_credential
 
     try:
         return detect_credential()
-    except Exception:
+    except IdentityError:  # an ambient credential that is broken counts as none; the caller says what is missing
         return None
 
 
@@ -51,7 +51,7 @@ class KeylessSigner(Signer):
 
         try:
             self._token = IdentityToken(token)
-        except Exception as exc:
+        except Exception as exc:  # re-raised with context: sigstore's token errors
             raise ShipitError(f"the OIDC identity token is not usable: {exc}",
                               hint="in GitHub Actions grant `permissions: id-token: write`") from None
         self._ctx = SigningContext.from_trust_config(_trust_config(trust_config))
@@ -77,7 +77,7 @@ class KeylessSigner(Signer):
             bundle = self._get().sign_artifact(Hashed(algorithm=HashAlgorithm.SHA2_256, digest=digest))
         except ShipitError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # re-raised with context: sigstore, Fulcio and Rekor errors
             raise ShipitError(f"keyless signing failed: {exc}") from None
         return SignedBlob(bundle.signature, json.loads(bundle.to_json()))
 
@@ -86,7 +86,7 @@ class KeylessSigner(Signer):
 
         try:
             bundle = self._get().sign_dsse(dsse.Statement(statement))
-        except Exception as exc:
+        except Exception as exc:  # re-raised with context: sigstore, Fulcio and Rekor errors
             raise ShipitError(f"keyless signing of an attestation failed: {exc}") from None
         doc = json.loads(bundle.to_json())
         return SignedEnvelope(doc["dsseEnvelope"], doc)
@@ -99,7 +99,7 @@ def _trusted_root(path: str | Path | None):
     if path is None:
         try:
             return ClientTrustConfig.production(offline=True).trusted_root
-        except Exception as exc:
+        except Exception as exc:  # re-raised with context: a cached trusted root that is missing or broken
             raise ShipitError(f"no cached Sigstore trusted root for offline verification ({exc})",
                               hint="pass --trust-config with a trusted_root.json or ClientTrustConfig") from None
     try:
@@ -111,9 +111,17 @@ def _trusted_root(path: str | Path | None):
     if "trustedroot" in media_type:
         try:
             return TrustedRoot.from_file(str(path))
-        except Exception as exc:
+        except Exception as exc:  # re-raised with context: sigstore's model errors for a malformed root
             raise ShipitError(f"{path}: not a valid Sigstore trusted root ({exc})") from None
     return _trust_config(path).trusted_root
+
+
+def _rejections() -> tuple[type[BaseException], ...]:
+    from sigstore.errors import Error as SigstoreError
+    from sigstore.models import InvalidBundle
+
+    # ValueError covers JSON and pydantic (model) errors of a malformed bundle
+    return (SigstoreError, InvalidBundle, ValueError, TypeError, KeyError)
 
 
 class KeylessVerifier:
@@ -138,12 +146,12 @@ class KeylessVerifier:
             self._verifier.verify_artifact(Hashed(algorithm=HashAlgorithm.SHA2_256, digest=digest),
                                            self._bundle(doc), self._policy)
             return True, "certificate, transparency log and identity verified"
-        except Exception as exc:
+        except _rejections() as exc:  # a bundle that does not verify or does not parse: a failed check
             return False, str(exc) or type(exc).__name__
 
     def verify_dsse(self, doc: dict[str, Any]) -> tuple[bool, str, bytes]:
         try:
             _ptype, payload = self._verifier.verify_dsse(self._bundle(doc), self._policy)
             return True, "certificate, transparency log and identity verified", payload
-        except Exception as exc:
+        except _rejections() as exc:  # a bundle that does not verify or does not parse: a failed check
             return False, str(exc) or type(exc).__name__, b""

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from shipit.core.errors import ShipitError
 from shipit.core.files import (
@@ -145,10 +146,18 @@ def _sbom_summary(doc: Any) -> dict[str, Any]:
 
 
 def _alerts(root: Path, rel: str) -> list[dict[str, Any]]:
+    """The alerts of a rule file of the release; an unreadable file is an error, never an empty page."""
     try:
         doc = YAML(typ="safe").load((root / rel).read_text(encoding="utf-8")) or {}
-    except Exception:
-        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ShipitError(f"{rel}: cannot read the alert rules for the site: {exc}",
+                          hint="the ops stage wrote this file; rerun the release") from None
+    except YAMLError as exc:
+        raise ShipitError(f"{rel}: the alert rules are not valid YAML: {' '.join(str(exc).split())}",
+                          hint="the ops stage wrote this file; rerun the release") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("groups") or [], list):
+        raise ShipitError(f"{rel}: not a Prometheus rule file (no groups: list)",
+                          hint="the ops stage wrote this file; rerun the release")
     out = []
     for group in doc.get("groups") or []:
         for rule in group.get("rules") or []:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from shipit.core import console as ui
 from shipit.core.options import out_console as out
 from shipit.core.options import release_dir_argument as release_dir_arg
 
@@ -19,15 +20,13 @@ pubkey_option = click.option("--key", "keys", multiple=True, type=click.Path(pat
 
 
 def _print_decision(decision) -> None:
-    from rich.table import Table
-
-    table = Table(title=f"go / no-go: {decision.label}")
-    table.add_column("check")
-    table.add_column("ok")
-    table.add_column("detail")
+    table = ui.table(f"go / no-go: {decision.label}", "check", "ok", "detail")
     for c in decision.checks:
-        table.add_row(c.name, "[green]✓[/]" if c.ok else "[red]✗[/]", c.detail)
+        table.add_row(c.name, ui.styled("✓", "green") if c.ok else ui.styled("✗", "red"), c.detail)
     out.print(table)
+    if decision.unsigned:
+        out.print(f"[bold red]UNSIGNED[/]: {ui.safe(decision.unsigned)}; nothing proves who cut this release",
+                  soft_wrap=True)
     out.print("[bold green]GO[/]" if decision.go else "[bold red]NO-GO[/]")
 
 
@@ -51,7 +50,7 @@ def site_build(release_dir, keys, out_dir) -> None:
         out_site = out_dir / "site"
         out_archive = out_dir / archive_name(load_handoff(release_dir)["version"])
     site_dir, archive = build_signed_edition(release_dir, list(keys), out_site, out_archive)
-    out.print(f"[green]built[/] {site_dir / 'index.html'}\n[green]archive[/] {archive}")
+    out.print(f"[green]built[/] {ui.safe(site_dir / 'index.html')}\n[green]archive[/] {ui.safe(archive)}")
 
 
 @click.command("signoff")
@@ -77,9 +76,9 @@ def signoff(release_dir, role, name, decision, comment, key, verify_keys) -> Non
     release_identity(release_dir)  # a finished release (SHA256SUMS + manifest) before anything else
     roles = load_handoff(release_dir)["roles"]
     path = sign_off(release_dir, role, name, decision, key, comment=comment, roles=roles)
-    out.print(f"[green]signed[/] {path}")
+    out.print(f"[green]signed[/] {ui.safe(path)}")
     site_dir, archive = build_signed_edition(release_dir, list(verify_keys))
-    out.print(f"[green]rebuilt[/] {site_dir / 'index.html'} and {archive.name}")
+    out.print(f"[green]rebuilt[/] {ui.safe(site_dir / 'index.html')} and {ui.safe(archive.name)}")
     trusted = list(verify_keys)
     _print_decision(release_status(release_dir, trusted))
     if not trusted:

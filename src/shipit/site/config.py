@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
-from shipit.core.config import Model, read_yaml_file
+from shipit.core.config import Model, ProjectPath, read_yaml_file
 from shipit.core.errors import ConfigError
 from shipit.core.yamlpos import plain, position
 
@@ -44,9 +44,9 @@ class SiteConfig(Model):
 
     enabled: bool = True
     title: str = Field("", description="Site title; default '<project> <version> handoff'.")
-    knowledge_transfer: str = Field("", description="YAML file with knowledge-transfer sessions (minutes, "
+    knowledge_transfer: ProjectPath = Field("", description="YAML file with knowledge-transfer sessions (minutes, "
                                                     "attendees, action items), relative to shipit.yaml.")
-    oncall: str = Field("", description="YAML file with the on-call rotation, contacts and escalation.")
+    oncall: ProjectPath = Field("", description="YAML file with the on-call rotation, contacts and escalation.")
     known_limitations: list[str] = Field(default_factory=list)
     api_changes: list[ApiChange] = Field(default_factory=list)
     signoff: SignoffConfig = Field(default_factory=SignoffConfig)
@@ -79,11 +79,11 @@ class Requirement(Model):
 class EvidenceConfig(Model):
     """Validation evidence: file globs (relative to shipit.yaml) and the gates a release must meet."""
 
-    junit: list[str] = Field(default_factory=list, description="JUnit XML reports.")
-    coverage: list[str] = Field(default_factory=list, description="Cobertura / coverage.py XML reports.")
-    sarif: list[str] = Field(default_factory=list, description="SARIF 2.1.0 security/lint reports.")
-    k6: list[str] = Field(default_factory=list, description="k6 --summary-export JSON files.")
-    locust: list[str] = Field(default_factory=list, description="Locust *_stats.csv files.")
+    junit: list[ProjectPath] = Field(default_factory=list, description="JUnit XML reports.")
+    coverage: list[ProjectPath] = Field(default_factory=list, description="Cobertura / coverage.py XML reports.")
+    sarif: list[ProjectPath] = Field(default_factory=list, description="SARIF 2.1.0 security/lint reports.")
+    k6: list[ProjectPath] = Field(default_factory=list, description="k6 --summary-export JSON files.")
+    locust: list[ProjectPath] = Field(default_factory=list, description="Locust *_stats.csv files.")
     gates: GatesConfig = Field(default_factory=GatesConfig)
     requirements: list[Requirement] = Field(default_factory=list)
 

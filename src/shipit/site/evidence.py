@@ -79,7 +79,7 @@ def parse_coverage(path: Path) -> dict[str, Any]:
         statements, misses = int(cov.total_statements()), int(cov.total_misses())
         branch = root.get("branch-rate")
         files = len(cov.files())
-    except Exception as exc:
+    except Exception as exc:  # re-raised with context: pycobertura fails in many ways on odd XML
         raise _bad(path, "Cobertura coverage XML", f"{type(exc).__name__}: {exc}") from None
     return {"line_percent": round(line_rate * 100, 2), "statements": statements, "missed": misses,
             "branch_percent": round(float(branch) * 100, 2) if branch not in (None, "") else None, "files": files}

@@ -22,7 +22,7 @@ from shipit.site import notes as rn
 from shipit.site.build import build_edition, cell, gather
 from shipit.site.record import archive_name, load_handoff
 from shipit.site.signoff import SIGNOFF_DIR, default_public_keys, load_signoffs
-from shipit.site.status import decide
+from shipit.site.status import decide, signed
 
 
 def render_release_notes(project_dir: Path | None, notes: rn.ReleaseNotes, cfg) -> str:
@@ -42,8 +42,11 @@ def edition_view(handoff: dict[str, Any], root: Path, artifacts: list[dict[str, 
     view = gather(root, artifacts)
     evidence = view["evidence"] if handoff["evidence_configured"] else None
     decision = decide(stages, evidence, handoff["roles"], signoffs, snapshot=handoff["snapshot"])
+    unsigned = handoff.get("unsigned", "")
+    if edition != "release" and not unsigned and not signed(root):
+        unsigned = f"no signature over {SUMS_NAME} in the release"
     view.update(edition=edition, stages=stages, decision=decision.as_dict(), sums_sha256=sums_sha256,
-                archive=archive_name(handoff["version"]))
+                archive=archive_name(handoff["version"]), unsigned=unsigned)
     return view
 
 

@@ -20,6 +20,10 @@ def archive_name(version: str) -> str:
 
 def handoff_data(ctx: ReleaseContext) -> dict[str, Any]:
     """The record of a release being cut (written as site/handoff.json)."""
+    from shipit.signing.attest import (
+        unsigned_reason,  # cryptography and PyNaCl: imported when a site is built
+    )
+
     cfg = ctx.config.site
     project = ctx.config.project
     kt = oc = None
@@ -40,6 +44,7 @@ def handoff_data(ctx: ReleaseContext) -> dict[str, Any]:
         "known_limitations": list(cfg.known_limitations),
         "api_changes": [c.model_dump() for c in cfg.api_changes],
         "stages": list(ctx.stage_results),
+        "unsigned": unsigned_reason(ctx),
     }
 
 

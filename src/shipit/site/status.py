@@ -24,6 +24,7 @@ class Decision:
     go: bool
     checks: list[Check] = field(default_factory=list)
     signoffs: list[Signoff] = field(default_factory=list)
+    unsigned: str = ""  # why nothing signs SHA256SUMS ("" when it is signed)
 
     @property
     def label(self) -> str:
@@ -34,7 +35,7 @@ class Decision:
         return [f"{c.name}: {c.detail}" for c in self.checks if not c.ok]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"go": self.go, "decision": self.label,
+        return {"go": self.go, "decision": self.label, "signed": not self.unsigned, "unsigned": self.unsigned,
                 "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
                 "signoffs": [s.as_dict() for s in self.signoffs]}
 
@@ -94,6 +95,19 @@ def integrity(release_dir: Path) -> Check:
     return Check("release integrity", True, f"{len(listed)} files match {SUMS_NAME}")
 
 
+def signed(release_dir: Path) -> bool:
+    """Whether the release carries a signature over SHA256SUMS (cosign .sig or a Sigstore bundle)."""
+    return any((Path(release_dir) / f"{SUMS_NAME}{suffix}").is_file() for suffix in (".sig", ".sigstore.json"))
+
+
+def unsigned_reason(release_dir: Path, manifest: dict[str, Any]) -> str:
+    if signed(release_dir):
+        return ""
+    sign = next((s for s in manifest.get("stages", []) if s.get("name") == "sign"), None)
+    return f"no signature over {SUMS_NAME}" + (f" (sign stage {sign['status']}: {sign.get('reason', '')})"
+                                                if sign and sign.get("status") != "passed" else "")
+
+
 def release_status(release_dir: Path, key_paths: list[Path] | None = None) -> Decision:
     """The go/no-go of a finished release directory."""
     release_dir = Path(release_dir)
@@ -107,5 +121,7 @@ def release_status(release_dir: Path, key_paths: list[Path] | None = None) -> De
             evidence = {"gates": [{"name": "evidence", "passed": False, "actual": None,
                                    "threshold": "evidence/summary.json readable"}]}
     keys = default_public_keys(release_dir, key_paths)
-    return decide(manifest.get("stages", []), evidence, handoff["roles"], load_signoffs(release_dir, keys),
-                  snapshot=bool(manifest.get("snapshot")), extra=[integrity(release_dir)])
+    decision = decide(manifest.get("stages", []), evidence, handoff["roles"], load_signoffs(release_dir, keys),
+                      snapshot=bool(manifest.get("snapshot")), extra=[integrity(release_dir)])
+    decision.unsigned = unsigned_reason(release_dir, manifest)
+    return decision

@@ -16,7 +16,6 @@ and tracebacks, ``-q`` keeps only results, warnings and errors.
 from __future__ import annotations
 
 import functools
-import os
 import re
 import time
 from typing import Any
@@ -25,18 +24,19 @@ from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 from rich.text import Text
 
-#: Width when the output is not a terminal (a CI log, a pipe) and COLUMNS is not set: lines and table
-#: rows are never wrapped there, so every message stays on one line that grep finds.
+#: Width when the output is not a terminal (a CI log, a pipe): lines and table rows are never wrapped
+#: there, so every message stays on one line that grep finds. COLUMNS is not consulted then: CI runners
+#: and test runners export COLUMNS=80 for a terminal that is not there.
 UNWRAPPED_WIDTH = 10_000
 
 
 class _Console(Console):
-    """A Rich console that wraps only for a terminal (or to an explicit COLUMNS)."""
+    """A Rich console that wraps only for a terminal."""
 
     @property
     def size(self) -> ConsoleDimensions:
         size = super().size
-        if not self.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+        if not self.is_terminal:
             return ConsoleDimensions(UNWRAPPED_WIDTH, size.height)
         return size
 

@@ -48,6 +48,16 @@ def test_files_match_source(project: Path):
 
 
 @pytest.mark.parametrize("project", PROJECTS, ids=[p.name for p in PROJECTS])
+def test_expected_detection_names_real_files(project: Path):
+    expected = _source(project)["expected_detection"]
+    assert (project / expected["alembic_ini"]).is_file()
+    assert (project / expected["script_location"] / "env.py").is_file()
+    named = expected["dependency_files"] + expected["dockerfiles"] + expected["ci"]
+    missing = [path for path in named if not (project / path).is_file()]
+    assert not missing, f"{project.name}: expected_detection names missing files {missing}"
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=[p.name for p in PROJECTS])
 def test_every_project_has_revisions(project: Path):
     revisions = [p for p in project.rglob("versions/*.py") if p.name != "__init__.py"]
     assert revisions, f"{project.name}: no Alembic revision files"

@@ -41,6 +41,21 @@ class MigrationsConfig(Model):
     allow_destructive: bool = Field(
         True, description="Destructive operations (drops, type changes, renames) are warnings (true) or errors.")
     verify: bool = Field(True, description="Run the live round trip (upgrade, downgrade, compare, upgrade).")
+    python: str | None = Field(
+        None, description="The project's Python, which runs env.py and the revisions: an executable or a "
+                          "virtualenv directory (relative to shipit.yaml, ~ and $VARS expanded). Default: "
+                          "$SHIPIT_PROJECT_PYTHON, then the active virtualenv ($VIRTUAL_ENV), then .venv (or venv) "
+                          "in the project, then shipit's own interpreter.")
+    flask_app: str | None = Field(
+        None, description="Flask-Migrate projects: the application whose context is pushed while env.py runs, in "
+                          "Flask's --app syntax (\"package.wsgi:app\", \"package:create_app()\"). Default: FLASK_APP "
+                          "from the environment or .flaskenv, when env.py uses flask.current_app.")
+    env: dict[str, str] = Field(
+        default_factory=dict,
+        description="Environment variables for the project's code while shipit plans and verifies. "
+                    "{database_url} in a value becomes the URL of the database being migrated (the scratch "
+                    "database, or a URL naming only the dialect while offline SQL is written). DATABASE_URL and "
+                    "similar variables of shipit's own environment are never passed on.")
 
     @model_validator(mode="after")
     def _unique_dialects(self) -> MigrationsConfig:

@@ -26,6 +26,7 @@ from alembic.util import CommandError
 
 from shipit.core.errors import ConfigError, ShipitError
 from shipit.migrations.config import MigrationsConfig
+from shipit.migrations.locate import read_ini
 
 BASE = "base"
 HIDDEN_ENV = ("DATABASE_URL", "DB_URL", "SQLALCHEMY_DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "ALEMBIC_DATABASE_URL")
@@ -168,21 +169,21 @@ def load_project(cfg: MigrationsConfig, project_dir: Path) -> Project:
         ini = project_dir / "alembic.ini"
     options: dict[str, str] = {}
     section = "alembic"
-    if ini is not None:
-        parsed = AlembicConfig(str(ini), ini_section=section)
-        options = dict(parsed.get_section(section) or {})
+    facts = read_ini(ini, project_dir, section) if ini is not None else None
+    if facts is not None:
+        options = dict(facts.options)  # template placeholders ({db_url}) dropped: shipit sets its own values
     run_dir = ini.parent if ini else project_dir
-    location = cfg.script_location or options.get("script_location")
-    if not location:
-        raise ConfigError("migrations: no Alembic script directory configured",
-                          hint="set migrations.alembic_ini (an ini with script_location) or migrations.script_location")
     if cfg.script_location:
         script_dir = (project_dir / cfg.script_location).resolve()
+    elif facts is not None and facts.script_dir is not None:
+        # relative to the ini's folder, %(here)s, package:path, or the ini's own folder (Flask-Migrate)
+        script_dir = facts.script_dir
+    elif facts is not None:
+        raise ConfigError(f"migrations: {facts.problem}",
+                          hint="set migrations.script_location to the folder holding env.py (relative to shipit.yaml)")
     else:
-        loc = Path(location)
-        # Alembic resolves a relative script_location against the working directory; people run it
-        # from the ini's directory, so that is what we use.
-        script_dir = loc if loc.is_absolute() else (run_dir / loc).resolve()
+        raise ConfigError("migrations: no Alembic script directory configured",
+                          hint="set migrations.alembic_ini (an ini with script_location) or migrations.script_location")
     if not (script_dir / "env.py").is_file():
         raise ConfigError(f"migrations: {script_dir} is not an Alembic script directory (no env.py)",
                           hint="check script_location in alembic.ini or migrations.script_location")

@@ -41,6 +41,13 @@ class MigrationsConfig(Model):
     allow_destructive: bool = Field(
         True, description="Destructive operations (drops, type changes, renames) are warnings (true) or errors.")
     verify: bool = Field(True, description="Run the live round trip (upgrade, downgrade, compare, upgrade).")
+    require_offline_sql: bool = Field(
+        False, description="A revision without an offline SQL form (it reads the database while it runs) fails "
+                           "the plan (true) or is a warning (false: the SQL files say which revisions they lack).")
+    python_path: list[str] = Field(
+        default_factory=list,
+        description="Directories (relative to shipit.yaml) put on the import path while the revisions and env.py "
+                    "run, for the project's own modules they import.")
 
     @model_validator(mode="after")
     def _unique_dialects(self) -> MigrationsConfig:

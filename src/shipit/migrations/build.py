@@ -16,7 +16,7 @@ from shipit.migrations import bridge, offline, sqlcheck, verify
 from shipit.migrations.config import VERIFY_URL_ENV, MigrationsConfig, SeedScript
 from shipit.migrations.runner.compare import tables as snapshot_tables
 from shipit.migrations.runner.heads import heads_after, way_back
-from shipit.migrations.runner.live import Databases
+from shipit.migrations.runner.live import ENV_HINT, Databases
 from shipit.migrations.scripts import (
     BASE,
     Finding,
@@ -207,7 +207,8 @@ def verify_plan(plan: Plan, sql_dir: Path, database_url: str | None) -> verify.V
     url_source = database_url or os.environ.get(VERIFY_URL_ENV) or None
     seeds = _seed_files(plan)
     spec = plan.project.spec()
-    dbs = Databases(url_source)
+    with bridge.errors():
+        dbs = Databases(url_source)
     result = verify.VerifyResult(backend=dbs.backend, reachable=plan.reachable)
     runs: list[verify.ClientRun] = []
     try:
@@ -222,7 +223,7 @@ def verify_plan(plan: Plan, sql_dir: Path, database_url: str | None) -> verify.V
             result.round_trip = "not run"
             result.not_run_reason = "the offline SQL check failed first (fix it, then verify again)"
         else:
-            live_url = dbs.create("roundtrip")
+            live_url = _create(dbs, "roundtrip")
             revs = [{"id": r.id, "file": r.file, "reversible": not r.irreversible, "line": r.downgrade_line}
                     for r in plan.revisions]
             undo = ({"commands": plan.way_back, "target": plan.reachable, "heads": plan.target_heads}
@@ -236,7 +237,8 @@ def verify_plan(plan: Plan, sql_dir: Path, database_url: str | None) -> verify.V
             result.rollback_seconds = rt["rollback_seconds"]
             result.snapshots = rt["snapshots"]
             result.findings += [verify.finding(f) for f in rt["findings"]]
-            if dbs.backend not in plan.cfg.dialects and result.round_trip == "failed":
+            env_problem = any(f.code in ("scratch_guard", "env_ignores_url") for f in result.findings)
+            if dbs.backend not in plan.cfg.dialects and result.round_trip == "failed" and not env_problem:
                 result.findings.append(Finding(
                     "error", "verify_database",
                     f"the round trip ran on {dbs.backend}, which is not in migrations.dialects "
@@ -251,6 +253,11 @@ def verify_plan(plan: Plan, sql_dir: Path, database_url: str | None) -> verify.V
     plan.verification = result
     plan.findings = sqlcheck.merge(plan.findings + result.findings)
     return result
+
+
+def _create(dbs: Databases, label: str) -> str:
+    with bridge.errors():
+        return dbs.create(label)
 
 
 def _client_check(plan: Plan, spec: dict[str, Any], dialect: str, sql_dir: Path,
@@ -278,7 +285,7 @@ def _client_check(plan: Plan, spec: dict[str, Any], dialect: str, sql_dir: Path,
             f"{', '.join(r for r in plan.undo if r in lacking_down)}" if lacking_down else "")
     scratch = Databases(None) if dialect == "sqlite" and dbs.backend != "sqlite" else dbs
     try:
-        url = scratch.create(f"client_{dialect}")
+        url = _create(scratch, f"client_{dialect}")
         return verify.run_offline_files(bridge.call, spec, dialect, url, plan.previous,
                                         sql_dir / dialect / "upgrade.sql", down_file, plan.head, plan.target_heads,
                                         [url], note)
@@ -479,8 +486,7 @@ def _hint(codes: set[str]) -> str:
         return ("these revisions read the database while they run, so no SQL file can hold them; "
                 "migrations.require_offline_sql: false accepts that (the SQL files then say what they lack)")
     if codes & {"scratch_guard", "env_ignores_url"}:
-        return ("make env.py take the URL shipit passes: config.get_main_option('sqlalchemy.url') or "
-                "config.attributes['connection']")
+        return ENV_HINT
     if "round_trip_trace" in codes or "downgrade_failed" in codes:
         return "fix the downgrade() of the revision named above; `shipit migrations verify` runs the proof again"
     return "fix the revisions named above; `shipit migrations plan` lists every finding"

@@ -240,20 +240,35 @@ class _OpCollector:
         self.ops: list[Op] = []
 
     def collect(self, func: ast.FunctionDef, via: str = "", stack: tuple[str, ...] = ()) -> list[Op]:
-        consts = {**self.module_consts, **_string_constants(func.body, deep=True)}
+        consts = dict(self.module_consts)
         for arg in func.args.args + func.args.kwonlyargs:
             consts.pop(arg.arg, None)  # a parameter is whatever the caller passes
-        for stmt in func.body:
-            self._visit(stmt, {}, consts, via, stack + (func.name,))
+        self._block(func.body, {}, consts, via, stack + (func.name,))
         return self.ops
 
     def _name(self, node: ast.AST | None, consts: dict[str, str]) -> str | None:
-        """A literal name, a module-level (or single-assignment) constant's value, or None (a variable)."""
+        """A literal name, a constant's value, or None (a variable)."""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
         if isinstance(node, ast.Name) and node.id in consts:
             return consts[node.id]
         return None
+
+    def _block(self, stmts: list[ast.stmt], handles: dict[str, str | None], consts: dict[str, str], via: str,
+               stack: tuple[str, ...]) -> None:
+        """Statements in order. ``name = "literal"`` holds for the statements after it in the same block (and
+        the blocks inside them); a name assigned inside a nested block is unknown after that block."""
+        local = dict(consts)
+        for stmt in stmts:
+            self._visit(stmt, handles, local, via, stack)
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                value = stmt.value
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    local[stmt.targets[0].id] = value.value
+                    continue
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    local.pop(node.id, None)
 
     def _visit(self, node: ast.AST, handles: dict[str, str | None], consts: dict[str, str], via: str,
                stack: tuple[str, ...]) -> None:
@@ -268,13 +283,19 @@ class _OpCollector:
                         and call.func.attr == "batch_alter_table" and isinstance(item.optional_vars, ast.Name)):
                     inner[item.optional_vars.id] = self._name(call.args[0] if call.args else _kw(call, "table_name"),
                                                               consts)
-            for stmt in node.body:
-                self._visit(stmt, inner, consts, via, stack)
+            self._block(node.body, inner, consts, via, stack)
             return
         if isinstance(node, ast.Call):
             self._call(node, handles, consts, via, stack)
-        for child in ast.iter_child_nodes(node):
-            self._visit(child, handles, consts, via, stack)
+        for field_name, value in ast.iter_fields(node):
+            if isinstance(value, list) and value and all(isinstance(v, ast.stmt) for v in value):
+                self._block(value, handles, consts, via, stack)
+            elif isinstance(value, list):
+                for v in value:
+                    if isinstance(v, ast.AST):
+                        self._visit(v, handles, consts, via, stack)
+            elif isinstance(value, ast.AST):
+                self._visit(value, handles, consts, via, stack)
 
     def _call(self, node: ast.Call, handles: dict[str, str | None], consts: dict[str, str], via: str,
               stack: tuple[str, ...]) -> None:
@@ -325,6 +346,8 @@ BATCH_TEMP_PREFIX = "_alembic_tmp_"
 
 def column_label(table: str, column: str) -> str:
     """``t.c``, or which part is named by a variable."""
+    if table == VARIABLE_TABLE and column == VARIABLE_COLUMN:
+        return "a column of a table, both named by variables"
     if table == VARIABLE_TABLE:
         return f"{column} of {table}"
     if column == VARIABLE_COLUMN:
@@ -410,6 +433,9 @@ def code_findings(rev: Revision, allow_destructive: bool) -> list[Finding]:
             if kw.get("nullable") is False and "server_default" not in kw:
                 add("set_not_null", op, f"makes {column_label(t, c)} NOT NULL without a server default: fails if any "
                                         "row holds NULL")
+            elif kw.get("nullable") == "<expr>" and "server_default" not in kw:
+                add("set_not_null", op, f"may make {column_label(t, c)} NOT NULL (nullable= is computed) without a "
+                                        "server default: fails if any row holds NULL")
             if kw.get("new_column_name"):
                 add("rename_column", op, f"renames {column_label(t, c)} to {kw['new_column_name']}: code that still "
                                          "uses the old name breaks")

@@ -131,9 +131,9 @@ def run_offline_files(call, project: dict[str, Any], dialect: str, url: str, pre
                                               f"instead of {sorted(target_heads)}")
         run.after_downgrade = got["snapshot"]
         ran = "upgrade.sql and downgrade.sql"
-    else:
-        ran += f" ({downgrade_note or 'no downgrade SQL to run'})"
-    run.status = {"status": "passed", "client": tool, "detail": f"{ran} ran with {tool}"}
+    detail = f"{ran} ran with {tool}" + ("" if downgrade is not None else
+                                         f" ({downgrade_note or 'no downgrade SQL to run'})")
+    run.status = {"status": "passed", "client": tool, "detail": detail}
     return run, findings
 
 

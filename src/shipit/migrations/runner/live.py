@@ -157,10 +157,10 @@ def _describe(dialect: Dialect, cargs, cparams) -> str:
     if dialect.name == "sqlite":
         return f"sqlite:///{cargs[0] if cargs else cparams.get('database') or ''}"
     url = URL.create(f"{dialect.name}+{dialect.driver}", username=cparams.get("user") or cparams.get("username"),
-                     password="***" if cparams.get("password") else None,
+                     password=cparams.get("password") or None,
                      host=cparams.get("host") or None, port=int(cparams["port"]) if cparams.get("port") else None,
                      database=cparams.get("dbname") or cparams.get("database") or cparams.get("db"))
-    return url.render_as_string(hide_password=False)
+    return url.render_as_string(hide_password=True)
 
 
 class ScratchGuard:
@@ -187,7 +187,7 @@ class ScratchGuard:
         where = _describe(dialect, cargs, cparams)
         scratch = ", ".join(u.render_as_string(hide_password=True) for u in self.allowed)
         self.violation = ScratchViolation(
-            f"the project's env.py opened a connection to {where}, not to the scratch database shipit created "
+            f"the project's env.py tried to connect to {where}, not to the scratch database shipit created "
             f"({scratch}): stopped before the driver connected, so no statement was sent", where)
         raise self.violation
 
@@ -255,13 +255,14 @@ class _Run:
                               "line": line, "found_by": [f"live:{self.backend}"]})
 
     def _violated(self, v: ScratchViolation) -> None:
-        self.finding("scratch_guard", f"{v}; hint: {ENV_HINT}")
+        self.finding("scratch_guard", str(v))
         raise _Stop from None
 
     def run(self, fn, action: str, label: str, rev: dict[str, Any] | None) -> float:
         start = time.perf_counter()
+        printed = None
         try:
-            with running(self.spec), self.guard, self.engine.connect() as conn:
+            with running(self.spec) as printed, self.guard, self.engine.connect() as conn:
                 # Alembic's cookbook way to hand env.py a connection; env.py files without it use the URL.
                 self.cfg.attributes["connection"] = conn
                 run_env(self.script, self.cfg, fn, as_sql=False)
@@ -272,8 +273,10 @@ class _Run:
             if self.guard.violation is not None:
                 self._violated(self.guard.violation)
             where = (f"revision {rev['id']} ({rev['file']})" if rev else label)
+            said = " ".join((printed.getvalue() if printed else "").split())
             self.finding(f"{action}_failed", f"{action} {'to' if action == 'upgrade' else 'of'} {where} failed on "
-                                             f"{self.backend}: {type(exc).__name__}: {' '.join(str(exc).split())[:400]}",
+                                             f"{self.backend}: {type(exc).__name__}: {' '.join(str(exc).split())[:400]}"
+                                             + (f" (it printed before: {said[-300:]})" if said else ""),
                          rev)
             raise _Stop from None
         finally:
@@ -410,7 +413,7 @@ def round_trip(project: dict[str, Any], url: str, previous: str, head: str, revi
         if recorded != ([head] if head != BASE else []):
             run.finding("env_ignores_url", f"after the round trip the verify database records "
                                            f"{recorded or 'no revision'} instead of {head}: the project's env.py does "
-                                           f"not seem to use the sqlalchemy.url shipit gives it; hint: {ENV_HINT}")
+                                           f"not seem to use the sqlalchemy.url shipit gives it")
     except _Stop:
         pass
     finally:

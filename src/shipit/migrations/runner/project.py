@@ -68,8 +68,9 @@ def _prepend_paths(spec: dict[str, Any]) -> list[str]:
 
 
 @contextlib.contextmanager
-def running(spec: dict[str, Any]) -> Iterator[None]:
-    """Run the project's code as if from the ini's directory, with its import paths; URL variables hidden.
+def running(spec: dict[str, Any]) -> Iterator[io.StringIO]:
+    """Run the project's code as if from the ini's directory, with its import paths; URL variables hidden;
+    what it prints on stdout captured (stdout is the runner's answer channel) and yielded.
 
     ``prepend_sys_path`` is applied every time (not only when the script directory is first read), so an
     env.py run later still finds the project's modules.
@@ -78,10 +79,11 @@ def running(spec: dict[str, Any]) -> Iterator[None]:
     hidden = {k: os.environ.pop(k) for k in spec.get("hidden_env", ()) if k in os.environ}
     extra = [os.path.abspath(p) for p in spec.get("python_path", ())] + _prepend_paths(spec)
     sys.path[:0] = [p for p in extra if p not in sys.path[: len(extra)]]
-    with contextlib.chdir(spec["run_dir"]), warnings.catch_warnings():
+    printed = io.StringIO()
+    with contextlib.chdir(spec["run_dir"]), warnings.catch_warnings(), contextlib.redirect_stdout(printed):
         warnings.simplefilter("ignore")
         try:
-            yield
+            yield printed
         finally:
             sys.path[:] = saved_path
             os.environ.update(hidden)

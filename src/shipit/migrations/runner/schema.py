@@ -6,6 +6,7 @@ tables); the ``get_multi_*`` calls read every table's columns, keys, indexes and
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from sqlalchemy import inspect, text
@@ -16,7 +17,9 @@ VERSION_TABLE = "alembic_version"
 
 def _multi(fn, **kw) -> dict:
     try:
-        return fn(**kw) or {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SQLite reflection notes (e.g. an unnamed FK it parses twice)
+            return fn(**kw) or {}
     except NotImplementedError:
         return {}
 

@@ -9,6 +9,7 @@ created; any other target raises before the driver connects, so not a single sta
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import sqlite3
@@ -233,6 +234,11 @@ def _seed(url: str, path: str) -> None:
 # --- runs -------------------------------------------------------------------------------------------------------
 
 
+def _tidy(text_: str) -> str:
+    """One line, without SQLAlchemy's "(Background on this error at: URL)" trailers."""
+    return re.sub(r"\s*\(Background on this error at: [^)]*\)", "", " ".join(text_.split()))
+
+
 class _Stop(Exception):
     """The run cannot continue (the finding has been recorded)."""
 
@@ -273,9 +279,9 @@ class _Run:
             if self.guard.violation is not None:
                 self._violated(self.guard.violation)
             where = (f"revision {rev['id']} ({rev['file']})" if rev else label)
-            said = " ".join((printed.getvalue() if printed else "").split())
+            said = _tidy(printed.getvalue() if printed else "")
             self.finding(f"{action}_failed", f"{action} {'to' if action == 'upgrade' else 'of'} {where} failed on "
-                                             f"{self.backend}: {type(exc).__name__}: {' '.join(str(exc).split())[:400]}"
+                                             f"{self.backend}: {type(exc).__name__}: {_tidy(str(exc))[:400]}"
                                              + (f" (it printed before: {said[-300:]})" if said else ""),
                          rev)
             raise _Stop from None

@@ -174,8 +174,8 @@ def main() -> None:
         ]
         print(table(f"round trip on SQLite: {args.revisions} revisions, median of {args.runs} runs", rows,
                     "alembic up, down, up (no checks)"))
-        print("shipit verify also downgrades and re-applies each revision on its own, snapshots the schema after "
-              "every step and runs upgrade.sql/downgrade.sql through sqlite3.")
+        print("shipit verify also downgrades and re-applies each revision on its own, snapshots the schema where a "
+              "comparison needs it and runs upgrade.sql/downgrade.sql through sqlite3.")
 
 
 if __name__ == "__main__":

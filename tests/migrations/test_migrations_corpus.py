@@ -379,3 +379,14 @@ def test_the_runner_answers_json_in_another_interpreter(fixture_project):
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(folder)}, cwd=proj, timeout=120)
     error = json.loads(bad.stdout)["error"]
     assert (error["kind"], error["message"].split(":")[0]) == ("revision", "--from")
+
+
+def test_an_env_py_that_cannot_import_is_named_not_blamed_on_the_revisions(fixture_project):
+    proj = fixture_project("good")
+    env_py = proj / "migrations/env.py"
+    env_py.write_text("import acme_settings  # the project's settings module\n" + env_py.read_text())
+    proc = run_shipit("migrations", "plan", cwd=proj)
+    err = _err(proc)
+    assert proc.returncode == 1
+    assert "migrations/env.py:1 imports acme_settings, which is not installed here" in err
+    assert "no offline SQL" not in err

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from .errors import RunnerError
-from .project import alembic_config, frame_in, rel, running, script_directory, version_dirs
+from .project import alembic_config, frame_in, import_error, rel, running, script_directory, version_dirs
 from .heads import heads_after
 from .steps import migration_steps, run_env
 
@@ -34,6 +34,22 @@ def _reason(spec: dict[str, Any], exc: BaseException, dirs) -> dict[str, Any]:
                    "SQLite), and --sql mode has no database" if _READS_DB.search(f"{type(exc).__name__} {message}")
                    else "its code fails in --sql mode")}
     return out
+
+
+def _raise_if_environment(spec: dict[str, Any], exc: Exception, dirs) -> None:
+    """An exception raised outside every revision file (env.py, or what it imports) is not a revision without an
+    offline form: it is the environment failing, and it is reported as such."""
+    if frame_in(exc, dirs=dirs) is not None:
+        return
+    env_py = os.path.realpath(os.path.join(spec["script_location"], "env.py"))
+    where = frame_in(exc, files={env_py})
+    if isinstance(exc, ImportError) or where is not None:
+        err = import_error(spec, exc, where, "env.py")
+        if not isinstance(exc, ImportError):
+            err = RunnerError("env", f"{rel(spec, env_py)}:{where[1]}: env.py fails in --sql mode: "
+                                     f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}",
+                              "`alembic upgrade head --sql` shows the same error")
+        raise err from None
 
 
 def offline_sql(project: dict[str, Any], dialects: list[str], revisions: dict[str, dict[str, Any]],
@@ -79,8 +95,9 @@ def _direction(spec, script, dirs, dialect: str, action: str, revisions, part: d
             return {"complete": True, "sql": whole, "revisions": {r: {"sql": None} for r in steps}}
         except RunnerError:
             raise
-        except Exception:
-            pass  # one revision or more has no offline form: find which, one by one
+        except Exception as exc:
+            _raise_if_environment(spec, exc, dirs)
+            # one revision or more has no offline form: find which, one by one
         per: dict[str, Any] = {}
         heads = start
         for rev in steps:

@@ -56,6 +56,13 @@ class MigrationsConfig(Model):
                     "{database_url} in a value becomes the URL of the database being migrated (the scratch "
                     "database, or a URL naming only the dialect while offline SQL is written). DATABASE_URL and "
                     "similar variables of shipit's own environment are never passed on.")
+    require_offline_sql: bool = Field(
+        False, description="A revision without an offline SQL form (it reads the database while it runs) fails "
+                           "the plan (true) or is a warning (false: the SQL files say which revisions they lack).")
+    python_path: list[str] = Field(
+        default_factory=list,
+        description="Directories (relative to shipit.yaml) put on the import path while the revisions and env.py "
+                    "run, for the project's own modules they import.")
 
     @model_validator(mode="after")
     def _unique_dialects(self) -> MigrationsConfig:

@@ -10,7 +10,7 @@ from shipit.migrations.build import DESTRUCTIVE, Plan
 def plan_table(plan: Plan) -> Table:
     v = plan.verification
     table = Table(title=f"Migrations {plan.previous} → {plan.head} (previous head from {plan.previous_source})")
-    for col in ("revision", "message", "file", "downgrade", "irreversible", "destructive", "notes"):
+    for col in ("revision", "message", "file", "downgrade", "irreversible", "destructive", "offline SQL", "notes"):
         table.add_column(col)
     if v:
         table.add_column("up", justify="right")
@@ -24,6 +24,7 @@ def plan_table(plan: Plan) -> Table:
         row = [rev.id, rev.message, rev.file, down,
                f"[yellow]{rev.irreversible_reason or 'no downgrade()'}[/]" if rev.irreversible else "no",
                f"[red]{', '.join(destructive)}[/]" if destructive else "",
+               _offline_cell(plan, rev.id),
                f"{notes} locking note(s)" if notes else ""]
         if v:
             t = v.timings.get(rev.id, {})
@@ -42,3 +43,23 @@ def findings_table(plan: Plan) -> Table:
         table.add_row(f"[{colors.get(f.severity, 'white')}]{f.severity}[/]", f.code, f.where(), f.message,
                       ", ".join(f.found_by))
     return table
+
+
+def _offline_cell(plan: Plan, rev: str) -> str:
+    status = plan.offline_status(rev)
+    missing = [d for d in ("upgrade", "downgrade") if status.get(d) is False]
+    if not missing:
+        return "yes"
+    dialects = sorted({r["dialect"] for r in status["reasons"]})
+    return f"[yellow]no {' / '.join(missing)}[/] ({', '.join(dialects)})"
+
+
+def offline_warning(plan: Plan) -> str:
+    """One line for stderr when some revisions have no offline SQL form (empty when all have one)."""
+    ids = [r.id for r in plan.revisions if plan.offline_status(r.id)["reasons"]]
+    if not ids or plan.cfg.require_offline_sql:
+        return ""
+    shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+    return (f"{len(ids)} revision(s) have no offline SQL form ({shown}): the SQL files say at the top what they "
+            "cannot contain; apply and roll back with alembic (ROLLBACK.md, way A). Set "
+            "migrations.require_offline_sql: true to make this an error.")

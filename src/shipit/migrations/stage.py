@@ -22,8 +22,8 @@ class MigrationsStage(Stage):
         return plan.options.get("database_url") or os.environ.get(VERIFY_URL_ENV)
 
     def requirements(self, plan: ReleasePlan):
-        from shipit.migrations.verify import (
-            backend_of,  # Alembic and SQLAlchemy: imported when used
+        from shipit.migrations.runner.live import (
+            backend_of,  # SQLAlchemy: imported when used
         )
 
         cfg = plan.config.migrations

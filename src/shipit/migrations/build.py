@@ -142,7 +142,7 @@ def make_plan(cfg: MigrationsConfig, project_dir: Path, *, from_rev: str | None 
     plan = Plan(project, cfg, previous, source, head, revisions, reachable, g["history"], graph=graph, undo=undo,
                 way_back=way_back(graph, head, undo, reachable), target_heads=target_heads)
     for rev in revisions:
-        plan.findings += reversibility_findings(rev, cfg.allow_irreversible)
+        plan.findings += reversibility_findings(rev, cfg.allow_irreversible, cfg.upgrade_only)
         plan.findings += code_findings(rev, cfg.allow_destructive)
     if revisions:
         plan.offline = bridge.call(
@@ -286,7 +286,7 @@ def _client_check(plan: Plan, spec: dict[str, Any], dialect: str, sql_dir: Path,
     scratch = Databases(None) if dialect == "sqlite" and dbs.backend != "sqlite" else dbs
     try:
         url = _create(scratch, f"client_{dialect}")
-        return verify.run_offline_files(bridge.call, spec, dialect, url, plan.previous,
+        return verify.run_offline_files(bridge.caller(spec), spec, dialect, url, plan.previous,
                                         sql_dir / dialect / "upgrade.sql", down_file, plan.head, plan.target_heads,
                                         [url], note)
     finally:

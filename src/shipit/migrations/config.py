@@ -41,6 +41,9 @@ class MigrationsConfig(Model):
     allow_destructive: bool = Field(
         True, description="Destructive operations (drops, type changes, renames) are warnings (true) or errors.")
     verify: bool = Field(True, description="Run the live round trip (upgrade, downgrade, compare, upgrade).")
+    upgrade_only: bool = Field(
+        False, description="The project's migrations go forward only (none defines downgrade()): a revision without "
+                           "downgrade() is irreversible (allow_irreversible decides), not an error.")
     python: str | None = Field(
         None, description="The project's Python, which runs env.py and the revisions: an executable or a "
                           "virtualenv directory (relative to shipit.yaml, ~ and $VARS expanded). Default: "
@@ -54,7 +57,8 @@ class MigrationsConfig(Model):
         default_factory=dict,
         description="Environment variables for the project's code while shipit plans and verifies. "
                     "{database_url} in a value becomes the URL of the database being migrated (the scratch "
-                    "database, or a URL naming only the dialect while offline SQL is written). DATABASE_URL and "
+                    "database, or a URL naming only the dialect while offline SQL is written; also in "
+                    "$SHIPIT_DATABASE_URL), {project_dir} the directory of shipit.yaml. DATABASE_URL and "
                     "similar variables of shipit's own environment are never passed on.")
     require_offline_sql: bool = Field(
         False, description="A revision without an offline SQL form (it reads the database while it runs) fails "

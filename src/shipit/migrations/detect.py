@@ -161,7 +161,7 @@ def find(tree: ProjectTree, deps: Dependencies) -> Migrations | None:
     if not any(k in mig.kinds for k in ("flask-migrate",)):
         mig.kinds.insert(0, "alembic")
     mig.env = _settings_env(tree, mig, env_tree, packages)
-    mig.dialects, mig.dialects_from = _dialects(deps, mig)
+    mig.dialects, mig.dialects_from = _dialects(tree, deps, mig, packages)
     return mig
 
 
@@ -453,10 +453,21 @@ def _settings_env(tree: ProjectTree, mig: Migrations, env_tree, packages: list[s
         text = tree.read(rel)
         for name, line in _environ_reads(_parse(text)):
             if _is_setting(name) and name not in out:
-                out[name] = ("", f"{rel}:{line}")
+                out[name] = (PLACEHOLDER if _names_database_url(name, rel) else "", f"{rel}:{line}")
     for name, where in _pydantic_env(tree, files, env_tree, mig):
-        out.setdefault(name, ("{database_url}", where))
+        out.setdefault(name, (PLACEHOLDER, where))
     return out
+
+
+PLACEHOLDER = "{database_url}"
+
+
+def _names_database_url(name: str, rel: str) -> bool:
+    """A variable that holds the database's URL itself (DATABASE_URL, GNOCCHI_INDEXER_URL read by the indexer)."""
+    if not re.search(r"(_URL|_URI|_DSN)$", name):
+        return False
+    return bool(re.search(r"DATABASE|(^|_)DB|SQL", name)) or bool(re.search(r"(^|/)(db|database|indexer|models?)"
+                                                                          r"(/|\.py|$)|sql", rel))
 
 
 def _is_setting(name: str) -> bool:
@@ -519,21 +530,34 @@ def _pydantic_env(tree: ProjectTree, files: list[str], env_tree, mig: Migrations
     return out
 
 
-def _dialects(deps: Dependencies, mig: Migrations) -> tuple[list[str], str]:
+_URL_LITERAL = re.compile(r"""['"](postgresql|postgres|sqlite|mysql|mariadb)(\+\w+)?://""")
+
+
+def _dialects(tree: ProjectTree, deps: Dependencies, mig: Migrations,
+              packages: list[str]) -> tuple[list[str], str]:
+    """The databases the project runs on: the ini's URL, database URLs written in its code (a default in its
+    settings), and the drivers it depends on."""
     found: dict[str, str] = {}
-    url = (mig.ini.options.get("sqlalchemy.url", "") if mig.ini else "").strip()
-    scheme = url.split(":", 1)[0].split("+", 1)[0] if "://" in url else ""
-    if scheme in ("postgresql", "postgres", "sqlite", "mysql", "mariadb"):
+
+    def note(scheme: str, where: str) -> None:
         dialect = {"postgres": "postgresql", "mariadb": "mysql"}.get(scheme, scheme)
-        found[dialect] = f"sqlalchemy.url in {mig.ini_rel}"
+        if dialect in ("postgresql", "sqlite", "mysql"):
+            found.setdefault(dialect, where)
+
+    url = (mig.ini.options.get("sqlalchemy.url", "") if mig.ini else "").strip()
+    if "://" in url:
+        note(url.split(":", 1)[0].split("+", 1)[0], f"sqlalchemy.url in {mig.ini_rel}")
+    for rel in _package_files(tree, packages):
+        text = tree.read(rel)
+        for m in _URL_LITERAL.finditer(text):
+            note(m.group(1), f"a {m.group(1)} URL in {rel}:{text.count(chr(10), 0, m.start()) + 1}")
     for dialect, names in (("postgresql", ("psycopg2", "psycopg2-binary", "psycopg", "asyncpg", "pg8000")),
                            ("mysql", ("pymysql", "mysqlclient", "mysql-connector-python", "aiomysql")),
                            ("sqlite", ("aiosqlite",))):
         src = deps.has(*names)
-        if src and dialect not in found:
-            found[dialect] = f"a {dialect} driver in {src}"
+        if src:
+            found.setdefault(dialect, f"a {dialect} driver in {src}")
     if not found:
         return [], ""
     order = [d for d in ("postgresql", "mysql", "sqlite") if d in found]
     return order, "; ".join(f"{d}: {found[d]}" for d in order)
-

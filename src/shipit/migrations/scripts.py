@@ -15,6 +15,7 @@ from typing import Any
 
 from shipit.core.errors import ConfigError
 from shipit.migrations.config import MigrationsConfig
+from shipit.migrations.interpreter import Interpreter, discover
 from shipit.migrations.locate import read_ini
 
 BASE = "base"
@@ -105,6 +106,10 @@ class Project:
     main_options: dict[str, str]
     ini_section: str = "alembic"
     python_path: list[Path] = field(default_factory=list)
+    python: Interpreter | None = None  # the project's interpreter (None: run in shipit's own process)
+    flask_app: str = ""
+    flask_app_source: str = ""
+    env: dict[str, str] = field(default_factory=dict)
 
     def rel(self, path: Path) -> str:
         try:
@@ -116,7 +121,9 @@ class Project:
         """The plain description the runner works from (see shipit.migrations.runner.project)."""
         return {"root": str(self.root), "run_dir": str(self.run_dir), "script_location": str(self.script_location),
                 "main_options": dict(self.main_options), "ini_section": self.ini_section,
-                "python_path": [str(p) for p in self.python_path], "hidden_env": list(HIDDEN_ENV)}
+                "python_path": [str(p) for p in self.python_path], "hidden_env": list(HIDDEN_ENV),
+                "ini": str(self.ini) if self.ini else None, "python": str(self.python.path) if self.python else None,
+                "flask_app": self.flask_app or None, "env": dict(self.env), "root_importable": True}
 
 
 def load_project(cfg: MigrationsConfig, project_dir: Path) -> Project:
@@ -158,8 +165,38 @@ def load_project(cfg: MigrationsConfig, project_dir: Path) -> Project:
             raise ConfigError(f"migrations.python_path: {entry} is not a directory",
                               hint="list directories (relative to shipit.yaml) that hold the project's own modules")
         python_path.append(path)
+    flask_app, flask_source = flask_application(cfg, project_dir, script_dir)
     return Project(root=project_dir, run_dir=run_dir, ini=ini, script_location=script_dir, main_options=options,
-                   ini_section=section, python_path=python_path)
+                   ini_section=section, python_path=python_path, python=discover(project_dir, cfg.python),
+                   flask_app=flask_app, flask_app_source=flask_source, env=dict(cfg.env))
+
+
+def flask_application(cfg: MigrationsConfig, project_dir: Path, script_dir: Path,
+                      environ: dict[str, str] | None = None) -> tuple[str, str]:
+    """The Flask application whose context env.py needs: migrations.flask_app, else (when env.py uses
+    ``flask.current_app``) FLASK_APP from the environment or the project's .flaskenv."""
+    if cfg.flask_app:
+        return cfg.flask_app, "migrations.flask_app"
+    try:
+        env_text = (script_dir / "env.py").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "", ""
+    if "current_app" not in env_text:
+        return "", ""
+    environ = os.environ if environ is None else environ
+    if environ.get("FLASK_APP"):
+        return environ["FLASK_APP"], "$FLASK_APP"
+    for name in (".flaskenv",):
+        path = project_dir / name
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                m = re.match(r"""^\s*(?:export\s+)?FLASK_APP\s*=\s*['"]?([^'"#\s]+)""", line)
+                if m:
+                    return m.group(1), f"FLASK_APP in {name}"
+    raise ConfigError(f"migrations: {Path(os.path.relpath(script_dir / 'env.py', project_dir)).as_posix()} uses "
+                      "flask.current_app, and no Flask application is named",
+                      hint='set migrations.flask_app (Flask\'s --app syntax, e.g. "package.wsgi:app" or '
+                           '"package:create_app()"), or FLASK_APP in .flaskenv')
 
 
 # --- reading the code of one revision -------------------------------------------------------------------
@@ -446,8 +483,14 @@ def code_findings(rev: Revision, allow_destructive: bool) -> list[Finding]:
     return out
 
 
-def reversibility_findings(rev: Revision, allow_irreversible: bool) -> list[Finding]:
-    """A missing ``downgrade()`` is an error (nobody decided); an irreversible one follows the policy."""
+def reversibility_findings(rev: Revision, allow_irreversible: bool, upgrade_only: bool = False) -> list[Finding]:
+    """A missing ``downgrade()`` is an error (nobody decided), unless the project declares its migrations
+    upgrade-only; an irreversible revision follows the policy."""
+    if not rev.has_downgrade and upgrade_only:
+        return [Finding("warning" if allow_irreversible else "error", "irreversible",
+                        f"revision {rev.id} has no downgrade() (migrations.upgrade_only: the project's migrations go "
+                        "forward only): the way back past it is restoring the backup", rev.id, rev.file, None,
+                        found_by=["code"])]
     if not rev.has_downgrade:
         return [Finding("error", "missing_downgrade",
                         f"revision {rev.id} has no downgrade() function; write one, or make it raise "

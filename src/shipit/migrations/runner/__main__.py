@@ -7,6 +7,10 @@ from . import handle
 
 
 def main() -> int:
+    if sys.argv[1:] == ["--serve"]:  # a session: one request per line (see host.serve)
+        from .host import serve
+
+        return serve(handle, sys.stdin, sys.stdout)
     request = json.load(sys.stdin)
     json.dump(handle(request), sys.stdout)
     sys.stdout.write("\n")

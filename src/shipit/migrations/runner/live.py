@@ -24,6 +24,7 @@ from sqlalchemy.engine.url import URL
 
 from . import compare, schema
 from .errors import RunnerError, ScratchViolation
+from .host import usable_url
 from .project import alembic_config, running, script_directory
 from .steps import command_fn, migration_steps, run_env
 
@@ -247,6 +248,7 @@ class _Run:
     """One scratch database, the project's env.py and the guard; records findings as plain dicts."""
 
     def __init__(self, spec: dict[str, Any], url: str, backend: str, allowed: list[str]):
+        url = usable_url(url)
         self.spec, self.url, self.backend = spec, url, backend
         self.script = script_directory(spec)
         self.cfg = alembic_config(spec, url=url)
@@ -268,7 +270,7 @@ class _Run:
         start = time.perf_counter()
         printed = None
         try:
-            with running(self.spec) as printed, self.guard, self.engine.connect() as conn:
+            with running(self.spec, self.url) as printed, self.guard, self.engine.connect() as conn:
                 # Alembic's cookbook way to hand env.py a connection; env.py files without it use the URL.
                 self.cfg.attributes["connection"] = conn
                 run_env(self.script, self.cfg, fn, as_sql=False)
@@ -324,6 +326,7 @@ def upgrade_to(project: dict[str, Any], url: str, target: str, allowed: list[str
 
 
 def inspect_database(url: str) -> dict[str, Any]:
+    url = usable_url(url)
     engine = create_engine(url, poolclass=pool.NullPool)
     try:
         with engine.connect() as conn:
@@ -347,6 +350,7 @@ def round_trip(project: dict[str, Any], url: str, previous: str, head: str, revi
     """
     backend = backend_of(url)
     run = _Run(project, url, backend, allowed)
+    url = run.url  # with a driver the project's environment has
     res: dict[str, Any] = {"backend": backend, "timings": {}, "rollback_seconds": None, "snapshots": {},
                            "findings": run.findings}
     at: dict[str, list[dict[str, Any]]] = {}

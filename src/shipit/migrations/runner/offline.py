@@ -89,7 +89,7 @@ def _direction(spec, script, dirs, dialect: str, action: str, revisions, part: d
     start, steps = list(part["start"]), list(part["steps"])
     if not steps:
         return {"complete": True, "sql": "", "revisions": {}}
-    with running(spec):
+    with running(spec, DIALECT_URLS[dialect]):
         try:
             whole = _emit(spec, script, dialect, action, start, steps)
             return {"complete": True, "sql": whole, "revisions": {r: {"sql": None} for r in steps}}

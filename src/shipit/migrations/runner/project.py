@@ -26,6 +26,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 
 from .errors import RunnerError
+from .host import chdir, environment, flask_context, make_config
 
 BASE = "base"
 IMPORT_HINT = ("install the project's runtime dependencies (where shipit runs), or set migrations.python_path to "
@@ -40,20 +41,19 @@ def rel(spec: dict[str, Any], path: str | Path) -> str:
 
 
 def alembic_config(spec: dict[str, Any], url: str | None = None, buffer: io.StringIO | None = None) -> AlembicConfig:
-    """A fresh Alembic Config carrying the ini's main options, the resolved script location and ``url``.
-
-    It has no config file name, so the project's env.py does not reconfigure logging (which would print
-    Alembic's INFO lines into our output); every other main option is kept. The URL is also passed as
-    ``-x url=...`` (a common env.py convention).
+    """An Alembic Config for the project: its alembic.ini when it has one (so env.py's
+    ``fileConfig(config.config_file_name)`` works), the ini's main options without template placeholders,
+    the resolved script location, and ``url`` pinned as ``sqlalchemy.url`` (env.py cannot overwrite it) and
+    passed as ``-x url=...`` (a common env.py convention).
     """
     cmd_opts = argparse.Namespace(x=[f"url={url}"] if url is not None else [])
-    cfg = AlembicConfig(ini_section=spec.get("ini_section", "alembic"), output_buffer=buffer, stdout=io.StringIO(),
-                        cmd_opts=cmd_opts)
+    cfg = make_config(spec, ini_section=spec.get("ini_section", "alembic"), output_buffer=buffer,
+                      stdout=io.StringIO(), cmd_opts=cmd_opts)
     for key, value in spec.get("main_options", {}).items():
         cfg.set_main_option(key, value.replace("%", "%%"))
     cfg.set_main_option("script_location", spec["script_location"])
     if url is not None:
-        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+        cfg.pin_url(url)
     return cfg
 
 
@@ -68,25 +68,30 @@ def _prepend_paths(spec: dict[str, Any]) -> list[str]:
 
 
 @contextlib.contextmanager
-def running(spec: dict[str, Any]) -> Iterator[io.StringIO]:
+def running(spec: dict[str, Any], url: str | None = None) -> Iterator[io.StringIO]:
     """Run the project's code as if from the ini's directory, with its import paths; URL variables hidden;
-    what it prints on stdout captured (stdout is the runner's answer channel) and yielded.
+    ``migrations.env`` set (``{database_url}`` → ``url``); the Flask application's context pushed; what it
+    prints on stdout captured (stdout is the runner's answer channel) and yielded.
 
     ``prepend_sys_path`` is applied every time (not only when the script directory is first read), so an
-    env.py run later still finds the project's modules.
+    env.py run later still finds the project's modules; the project's root comes after them (its own
+    packages import as they do when the project runs from its root).
     """
     saved_path = list(sys.path)
     hidden = {k: os.environ.pop(k) for k in spec.get("hidden_env", ()) if k in os.environ}
     extra = [os.path.abspath(p) for p in spec.get("python_path", ())] + _prepend_paths(spec)
+    if spec.get("root_importable"):
+        extra.append(os.path.abspath(spec["root"]))
     sys.path[:0] = [p for p in extra if p not in sys.path[: len(extra)]]
     printed = io.StringIO()
-    with contextlib.chdir(spec["run_dir"]), warnings.catch_warnings(), contextlib.redirect_stdout(printed):
-        warnings.simplefilter("ignore")
-        try:
+    try:
+        with environment(spec, url), flask_context(spec, url), chdir(spec["run_dir"]), \
+                warnings.catch_warnings(), contextlib.redirect_stdout(printed):
+            warnings.simplefilter("ignore")
             yield printed
-        finally:
-            sys.path[:] = saved_path
-            os.environ.update(hidden)
+    finally:
+        sys.path[:] = saved_path
+        os.environ.update(hidden)
 
 
 # --- where an exception comes from -------------------------------------------------------------------------
@@ -97,12 +102,20 @@ def version_dirs(script: ScriptDirectory) -> list[Path]:
     return [d for d in dirs if d.is_dir()]
 
 
+def _under(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
 def frame_in(exc: BaseException, files: set[str] | None = None, dirs: list[Path] | None = None) -> tuple[str, int] | None:
     """The innermost traceback frame in one of ``files`` or under one of ``dirs``: (path, line)."""
     found = None
     for fr in traceback.extract_tb(exc.__traceback__):
         path = os.path.realpath(fr.filename)
-        if (files and path in files) or (dirs and any(Path(path).is_relative_to(d) for d in dirs)):
+        if (files and path in files) or (dirs and any(_under(Path(path), d) for d in dirs)):
             found = (path, fr.lineno or 0)
     return found
 

@@ -15,6 +15,21 @@ from sqlalchemy.engine import Connection
 VERSION_TABLE = "alembic_version"
 
 
+def sqlite_affinity(declared: str) -> str:
+    """The type SQLite stores a column's values with (its affinity, sqlite.org/datatype3.html 3.1): SQLite
+    enforces neither lengths nor type names, so VARCHAR(128) and VARCHAR(256) are the same column there."""
+    t = declared.upper()
+    if "INT" in t:
+        return "INTEGER"
+    if "CHAR" in t or "CLOB" in t or "TEXT" in t:
+        return "TEXT"
+    if "BLOB" in t or not t.strip():
+        return "BLOB"
+    if "REAL" in t or "FLOA" in t or "DOUB" in t:
+        return "REAL"
+    return "NUMERIC"
+
+
 def _multi(fn, **kw) -> dict:
     try:
         with warnings.catch_warnings():
@@ -40,6 +55,8 @@ def snapshot(conn: Connection, version_table: str = VERSION_TABLE) -> dict[str, 
             except Exception:  # a reflected type the dialect cannot render back
                 type_text = repr(col["type"])
             default = col.get("default")
+            if dialect.name == "sqlite":
+                type_text = sqlite_affinity(str(type_text))
             out[f"column:{table}.{col['name']}"] = {"type": str(type_text), "nullable": bool(col.get("nullable")),
                                                     "default": None if default is None else str(default)}
     for (_s, table), pk in _multi(insp.get_multi_pk_constraint).items():

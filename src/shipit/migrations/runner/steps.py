@@ -35,11 +35,29 @@ def command_fn(script: ScriptDirectory, action: str, target: str) -> Callable:
     return lambda rev, context: script._downgrade_revs(target, rev)  # noqa: SLF001
 
 
+def _offline_dialect(env: EnvironmentContext, url: str) -> None:
+    """Offline SQL is written for the dialect shipit asks for, whatever URL env.py passes to
+    ``context.configure()`` (one it reads from the application's settings): in ``--sql`` mode the URL only
+    chooses the dialect, no database is opened."""
+    configure = env.configure
+
+    def pinned(*args: Any, **kwargs: Any) -> Any:
+        if "connection" not in kwargs:
+            kwargs.pop("dialect_name", None)
+            kwargs["url"] = url
+        return configure(*args, **kwargs)
+
+    env.configure = pinned  # alembic.context forwards to the instance's attribute
+
+
 def run_env(script: ScriptDirectory, cfg, fn: Callable, *, as_sql: bool, starting_rev: Any = None,
             destination_rev: str | None = None) -> str | None:
     """Run env.py once with ``fn`` as the work; the dialect name env.py configured (None if it did not)."""
     with EnvironmentContext(cfg, script, fn=fn, as_sql=as_sql, starting_rev=starting_rev,
                             destination_rev=destination_rev) as env:
+        pinned = getattr(cfg, "_shipit_pinned", None)
+        if as_sql and pinned:
+            _offline_dialect(env, pinned)
         script.run_env()
         try:
             return env.get_context().dialect.name

@@ -273,7 +273,9 @@ class _Listener:
         self.sock.close()
 
 
-def test_env_py_that_ignores_the_url_is_refused_before_it_connects(tmp_path):
+def test_env_py_that_sets_its_own_url_still_migrates_the_scratch_database(tmp_path):
+    """env.py replaces sqlalchemy.url with one built from DB_HOST/DB_PORT/DB_NAME: shipit keeps the URL it set
+    (pinned), says so, and nothing ever connects to the database the variables name."""
     proj = corpus_project("derisk_env_db_host", tmp_path / "hz", "postgresql")
     listener = _Listener()
     try:
@@ -283,22 +285,20 @@ def test_env_py_that_ignores_the_url_is_refused_before_it_connects(tmp_path):
     finally:
         listener.close()
     err = _err(proc)
-    assert proc.returncode == 1
-    assert (f"the project's env.py tried to connect to postgresql+psycopg://app:***@127.0.0.1:{listener.port}/"
-            "production, not to the scratch database shipit created (sqlite:///") in err
-    assert "stopped before the driver connected, so no statement was sent" in err
-    assert "config.get_main_option('sqlalchemy.url')" in err and "s3cret" not in proc.stderr + proc.stdout
+    assert proc.returncode == 0, err
+    assert (f"env.py sets sqlalchemy.url itself (to postgresql+psycopg://app:***@127.0.0.1:{listener.port}/"
+            "production): shipit kept the URL of the database it works on") in err
+    assert "round trip on sqlite: passed" in proc.stdout
+    assert "s3cret" not in proc.stderr + proc.stdout
     assert listener.accepted == 0
 
 
-def test_env_py_that_ignores_the_url_is_found_by_the_offline_sql_too(tmp_path):
-    """With sqlite among the dialects, the offline SQL asked for SQLite comes out for PostgreSQL."""
+def test_env_py_that_sets_its_own_url_gets_the_offline_sql_it_was_asked_for(tmp_path):
+    """With sqlite among the dialects, the offline SQL asked for SQLite is SQLite's, not PostgreSQL's."""
     proj = corpus_project("derisk_env_db_host", tmp_path / "hz", "postgresql, sqlite")
-    proc = run_shipit("migrations", "plan", cwd=proj)
-    err = _err(proc)
-    assert proc.returncode == 1
-    assert ("env.py ignores the URL shipit passes: the offline SQL asked for sqlite came out for postgresql "
-            "(env.py sets its own sqlalchemy.url)") in err
+    proc = run_shipit("migrations", "plan", "--json", cwd=proj)
+    assert proc.returncode == 0, _err(proc)
+    assert "shipit kept the URL of the database it works on" in _err(proc)
 
 
 # --- clear errors --------------------------------------------------------------------------------------------------

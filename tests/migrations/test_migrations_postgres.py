@@ -142,7 +142,8 @@ def test_derisk_merge_on_postgresql(tmp_path, postgres_url):
 
 def test_env_py_building_its_own_url_never_reaches_that_database(tmp_path, postgres_url):
     """DeRisk's env.py replaces sqlalchemy.url with a URL from DB_HOST/DB_PORT/DB_NAME: pointed at a real
-    database, verify refuses before a statement is sent, and that database stays empty."""
+    database, shipit keeps its own URL (pinned), the round trip runs on the scratch database, and that
+    database stays empty."""
     prod = _create_database(postgres_url, "hazard_production")
     try:
         proj = corpus_project("derisk_env_db_host", tmp_path / "hz", "postgresql")
@@ -151,9 +152,10 @@ def test_env_py_building_its_own_url_never_reaches_that_database(tmp_path, postg
                          DB_NAME="hazard_production")
         proc = run_shipit("migrations", "verify", "--database-url", postgres_url, cwd=proj, env=env)
         err = " ".join(proc.stderr.split())
-        assert proc.returncode == 1
-        assert f"the project's env.py tried to connect to postgresql+psycopg://postgres@127.0.0.1:{port}/" \
-               "hazard_production, not to the scratch database shipit created" in err
+        assert proc.returncode == 0, err
+        assert f"env.py sets sqlalchemy.url itself (to postgresql+psycopg://postgres:***@127.0.0.1:{port}/" \
+               "hazard_production): shipit kept the URL of the database it works on" in err
+        assert "round trip on postgresql: passed" in proc.stdout
         assert _tables(prod) == []
         assert _scratch_databases(postgres_url) == []
     finally:

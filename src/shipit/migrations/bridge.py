@@ -119,11 +119,106 @@ class Session:
 #: The database each operation works on: its environment's {database_url}.
 _OFFLINE_URLS = {"postgresql": "postgresql://", "sqlite": "sqlite://", "mysql": "mysql://"}
 
-import contextlib
-import json
-import os
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Callable, Iterator
-from pathlib import Path
+
+SETTINGS_PY = """\
+# Written by shipit for the project's application while shipit plans and verifies its migrations: the
+# application starts on a throw-away SQLite database; shipit points Flask-SQLAlchemy at each scratch
+# database itself.
+SQLALCHEMY_DATABASE_URI = {url!r}
+DATABASE_URI = {url!r}
+DATABASE_URL = {url!r}
+"""
+
+
+def expand(spec: dict[str, Any], home: Path, bootstrap: str) -> dict[str, str]:
+    """migrations.env with {project_dir} and {settings_py} filled in ({database_url} is the runner's: it
+    changes with the database each step works on)."""
+    out = {}
+    for key, value in (spec.get("env") or {}).items():
+        value = str(value).replace("{project_dir}", spec.get("root", ""))
+        if "{settings_py}" in value:
+            settings = home / "shipit_settings.py"
+            settings.write_text(SETTINGS_PY.format(url=bootstrap), encoding="utf-8")
+            value = value.replace("{settings_py}", str(settings))
+        out[key] = value
+    return out
+
+
+def child_env(env: dict[str, str], url: str | None, bootstrap: str) -> dict[str, str]:
+    """The child's environment: migrations.env with {database_url} the operation's database (else the child's
+    throw-away one), and SHIPIT_DATABASE_URL."""
+    target = url or bootstrap
+    out = {k: v.replace("{database_url}", target) for k, v in env.items()}
+    out.setdefault("SHIPIT_DATABASE_URL", target)
+    return out
+
+
+def call(op: str, _spec: dict[str, Any] | None = None, **args: Any) -> Any:
+    """Run ``op`` where the project's code runs: in a child of the project's interpreter (``spec["python"]``,
+    from ``project=`` or ``_spec``), else in this process."""
+    spec = args.get("project") or _spec
+    python = (spec or {}).get("python")
+    if not python:
+        try:
+            return runner.call(op, **args)
+        except runner.RunnerError as exc:
+            raise ShipitError(exc.message, hint=exc.hint or None) from None
+    if op == "offline_sql" and len(args.get("dialects") or []) > 1:
+        out: dict[str, Any] = {}
+        for dialect in args["dialects"]:
+            out.update(call(op, _spec=_spec, **{**args, "dialects": [dialect]}))
+        return out
+    if op == "offline_sql":
+        url = _OFFLINE_URLS.get(args["dialects"][0])
+    else:
+        url = args.get("url")
+    home = Path(tempfile.mkdtemp(prefix="shipit-app-"))
+    bootstrap = f"sqlite:///{home / 'app.db'}"
+    env = expand(spec, home, bootstrap)
+    s = Session(python, spec["root"], env=child_env(env, url, bootstrap))
+    try:
+        if "project" in args:
+            args = {**args, "project": {**args["project"], "bootstrap_url": bootstrap, "env": env}}
+        answer = s.request(op, args)
+    finally:
+        s.close()
+        shutil.rmtree(home, ignore_errors=True)
+    for warning in answer.get("warnings") or []:
+        if warning not in _WARNED:
+            _WARNED.add(warning)
+            _warn(warning)
+    if answer.get("ok"):
+        return answer["result"]
+    error = answer.get("error") or {}
+    if error.get("kind") == "internal":
+        trace = (error.get("details") or {}).get("traceback", "").strip().splitlines()
+        raise ShipitError(f"the migrations runner failed in the project's Python ({python}) while running {op}: "
+                          f"{error.get('message')}" + ("\n" + "\n".join(trace[-6:]) if trace else ""),
+                          hint="if the project's own `alembic` works in that environment, this is a bug in shipit",
+                          exit_code=70)
+    raise ShipitError(error.get("message", f"{op} failed"), hint=error.get("hint") or None)
+
+
+_WARNED: set[str] = set()
+
+
+@contextlib.contextmanager
+def errors() -> Iterator[None]:
+    """Runner errors raised by direct use of its classes (the scratch databases) as ShipitError."""
+    try:
+        yield
+    except runner.RunnerError as exc:
+        raise ShipitError(exc.message, hint=exc.hint or None) from None
+
+
+def caller(spec: dict[str, Any]) -> Callable[..., Any]:
+    """``call`` bound to the project's interpreter, also for operations that take no ``project``."""
+    return lambda op, **args: call(op, _spec=spec, **args)
+
+
+def _warn(message: str) -> None:
+    from shipit.core.options import (
+        err_console,  # the console only when there is something to say
+    )
+
+    err_console.print(f"warning: migrations: {message}", markup=False, highlight=False, soft_wrap=True)

@@ -58,7 +58,10 @@ class MigrationsConfig(Model):
         description="Environment variables for the project's code while shipit plans and verifies. "
                     "{database_url} in a value becomes the URL of the database being migrated (the scratch "
                     "database, or a URL naming only the dialect while offline SQL is written; also in "
-                    "$SHIPIT_DATABASE_URL), {project_dir} the directory of shipit.yaml. DATABASE_URL and "
+                    "$SHIPIT_DATABASE_URL), {project_dir} the directory of shipit.yaml, {settings_py} a Python "
+                    "settings file shipit writes (SQLALCHEMY_DATABASE_URI, DATABASE_URI, DATABASE_URL: the "
+                    "throw-away database the application starts on) for apps that read one "
+                    "(app.config.from_pyfile). DATABASE_URL and "
                     "similar variables of shipit's own environment are never passed on.")
     require_offline_sql: bool = Field(
         False, description="A revision without an offline SQL form (it reads the database while it runs) fails "

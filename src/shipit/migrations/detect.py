@@ -453,13 +453,19 @@ def _settings_env(tree: ProjectTree, mig: Migrations, env_tree, packages: list[s
         text = tree.read(rel)
         for name, line in _environ_reads(_parse(text)):
             if _is_setting(name) and name not in out:
-                out[name] = (PLACEHOLDER if _names_database_url(name, rel) else "", f"{rel}:{line}")
+                if _names_database_url(name, rel):
+                    out[name] = (PLACEHOLDER, f"{rel}:{line}")
+                elif "from_pyfile(" in text and re.search(r"CONFIG|SETTINGS", name):
+                    out[name] = (SETTINGS_PY, f"{rel}:{line}, a Python settings file (app.config.from_pyfile)")
+                else:
+                    out[name] = ("", f"{rel}:{line}")
     for name, where in _pydantic_env(tree, files, env_tree, mig):
         out.setdefault(name, (PLACEHOLDER, where))
     return out
 
 
 PLACEHOLDER = "{database_url}"
+SETTINGS_PY = "{settings_py}"
 
 
 def _names_database_url(name: str, rel: str) -> bool:

@@ -65,14 +65,22 @@ class PinnedConfig(AlembicConfig):
 
     def set_main_option(self, name: str, value: str) -> None:
         if name == "sqlalchemy.url" and self._shipit_pinned is not None:
+            self._kept(value)
             return
         AlembicConfig.set_main_option(self, name, value)
 
     def set_section_option(self, section: str, name: str, value: str) -> None:
         if (name == "sqlalchemy.url" and self._shipit_pinned is not None
                 and section == self.config_ini_section):
+            self._kept(value)
             return
         AlembicConfig.set_section_option(self, section, name, value)
+
+    def _kept(self, value: str) -> None:
+        if str(value).replace("%%", "%") == self._shipit_pinned:
+            return
+        WARNINGS.append(f"env.py sets sqlalchemy.url itself (to {redacted(str(value).replace('%%', '%'))}): shipit "
+                        "kept the URL of the database it works on, so the project's own database is never used")
 
 
 def make_config(spec: dict[str, Any], **kwargs: Any) -> PinnedConfig:
@@ -81,6 +89,16 @@ def make_config(spec: dict[str, Any], **kwargs: Any) -> PinnedConfig:
     if ini:
         return PinnedConfig(ini, **kwargs)
     return PinnedConfig(**kwargs)
+
+
+def redacted(url: str) -> str:
+    """A URL without its password (for messages)."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<a URL shipit cannot parse>"
 
 
 # --- database URLs --------------------------------------------------------------------------------------------
@@ -244,6 +262,41 @@ def _retarget(app, url: str) -> list:
 
         undo.append(put_back)
     return undo
+
+
+# --- the connection handed to env.py ----------------------------------------------------------------------------
+
+
+class _Branch:
+    """``with connection.connect() as c``: the same connection, not closed at the end (SQLAlchemy 1.x's
+    "branching", which env.py files written for an Engine in config.attributes['connection'] rely on)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def __enter__(self):
+        return self.conn
+
+    def __exit__(self, *exc):
+        return False
+
+
+def branchable(conn):
+    """The connection shipit hands env.py, also usable where env.py expects an Engine (``.connect()``)."""
+    if hasattr(conn, "connect"):
+        return conn
+    base = type(conn)
+    cls = _BRANCHABLE.get(base)
+    if cls is None:
+        cls = _BRANCHABLE[base] = type(f"Branchable{base.__name__}", (base,), {"connect": lambda self: _Branch(self)})
+    try:
+        conn.__class__ = cls
+    except TypeError:
+        pass
+    return conn
+
+
+_BRANCHABLE: dict = {}
 
 
 # --- logging ---------------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from sqlalchemy.engine.url import URL
 
 from . import compare, schema
 from .errors import RunnerError, ScratchViolation
-from .host import usable_url
+from .host import branchable, usable_url
 from .project import alembic_config, running, script_directory
 from .steps import command_fn, migration_steps, run_env
 
@@ -272,7 +272,7 @@ class _Run:
         try:
             with running(self.spec, self.url) as printed, self.guard, self.engine.connect() as conn:
                 # Alembic's cookbook way to hand env.py a connection; env.py files without it use the URL.
-                self.cfg.attributes["connection"] = conn
+                self.cfg.attributes["connection"] = branchable(conn)
                 run_env(self.script, self.cfg, fn, as_sql=False)
                 conn.commit()
         except ScratchViolation as v:

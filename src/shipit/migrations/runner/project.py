@@ -74,15 +74,16 @@ def running(spec: dict[str, Any], url: str | None = None) -> Iterator[io.StringI
     prints on stdout captured (stdout is the runner's answer channel) and yielded.
 
     ``prepend_sys_path`` is applied every time (not only when the script directory is first read), so an
-    env.py run later still finds the project's modules; the project's root comes after them (its own
-    packages import as they do when the project runs from its root).
+    env.py run later still finds the project's modules. The project's root comes last: an installed copy of
+    the project wins (as with the project's own ``alembic``), an uninstalled one still imports.
     """
     saved_path = list(sys.path)
     hidden = {k: os.environ.pop(k) for k in spec.get("hidden_env", ()) if k in os.environ}
     extra = [os.path.abspath(p) for p in spec.get("python_path", ())] + _prepend_paths(spec)
-    if spec.get("root_importable"):
-        extra.append(os.path.abspath(spec["root"]))
     sys.path[:0] = [p for p in extra if p not in sys.path[: len(extra)]]
+    root = os.path.abspath(spec["root"])
+    if spec.get("root_importable") and root not in sys.path:
+        sys.path.append(root)
     printed = io.StringIO()
     try:
         with environment(spec, url), flask_context(spec, url), chdir(spec["run_dir"]), \

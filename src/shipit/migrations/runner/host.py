@@ -27,6 +27,7 @@ import sys
 import traceback
 from typing import Any
 
+import sqlalchemy
 from alembic.config import Config as AlembicConfig
 
 #: Drivers tried, in order, when the URL's own driver is not installed in the project's environment.
@@ -38,6 +39,9 @@ _MODULES = {"psycopg2": "psycopg2", "psycopg": "psycopg", "pg8000": "pg8000", "a
 _DEFAULT_DRIVER = {"postgresql": "psycopg2", "mysql": "mysqldb"}
 PLACEHOLDER = "{database_url}"
 PROJECT_DIR = "{project_dir}"
+
+#: SQLAlchemy 1.4 (a project may pin it) needs ``future=True`` for 2.0-style connections (``commit()``).
+FUTURE = {"future": True} if sqlalchemy.__version__.split(".")[0] == "1" else {}
 
 #: What shipit's process asked (set by :func:`serve`): warnings for the shipit side to show.
 WARNINGS: list[str] = []
@@ -58,6 +62,7 @@ class PinnedConfig(AlembicConfig):
     """An Alembic Config whose ``sqlalchemy.url`` stays the one shipit set, whatever env.py sets."""
 
     _shipit_pinned: str | None = None
+    _shipit_bootstrap: str | None = None
 
     def pin_url(self, url: str) -> None:
         AlembicConfig.set_main_option(self, "sqlalchemy.url", url.replace("%", "%%"))
@@ -77,7 +82,8 @@ class PinnedConfig(AlembicConfig):
         AlembicConfig.set_section_option(self, section, name, value)
 
     def _kept(self, value: str) -> None:
-        if str(value).replace("%%", "%") == self._shipit_pinned:
+        value = str(value).replace("%%", "%")
+        if value in (self._shipit_pinned, self._shipit_bootstrap):  # ours, or the app's throw-away database
             return
         WARNINGS.append(f"env.py sets sqlalchemy.url itself (to {redacted(str(value).replace('%%', '%'))}): shipit "
                         "kept the URL of the database it works on, so the project's own database is never used")
@@ -86,9 +92,9 @@ class PinnedConfig(AlembicConfig):
 def make_config(spec: dict[str, Any], **kwargs: Any) -> PinnedConfig:
     """The project's own alembic.ini when it has one (its logging sections for env.py's fileConfig)."""
     ini = spec.get("ini")
-    if ini:
-        return PinnedConfig(ini, **kwargs)
-    return PinnedConfig(**kwargs)
+    cfg = PinnedConfig(ini, **kwargs) if ini else PinnedConfig(**kwargs)
+    cfg._shipit_bootstrap = spec.get("bootstrap_url")
+    return cfg
 
 
 def redacted(url: str) -> str:

@@ -24,7 +24,7 @@ from sqlalchemy.engine.url import URL
 
 from . import compare, schema
 from .errors import RunnerError, ScratchViolation
-from .host import branchable, usable_url
+from .host import FUTURE, branchable, usable_url
 from .project import alembic_config, running, script_directory
 from .steps import command_fn, migration_steps, run_env
 
@@ -252,7 +252,7 @@ class _Run:
         self.spec, self.url, self.backend = spec, url, backend
         self.script = script_directory(spec)
         self.cfg = alembic_config(spec, url=url)
-        self.engine = create_engine(url, poolclass=pool.NullPool)
+        self.engine = create_engine(url, poolclass=pool.NullPool, **FUTURE)
         self.guard = ScratchGuard(sorted(set(allowed) | {url}))
         self.findings: list[dict[str, Any]] = []
 

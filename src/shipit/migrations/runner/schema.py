@@ -39,8 +39,35 @@ def _multi(fn, **kw) -> dict:
         return {}
 
 
+class _PerTable:
+    """``get_multi_*`` for SQLAlchemy 1.4 (the project's environment may pin it): the same answers, a table at a
+    time."""
+
+    def __init__(self, insp):
+        self.insp = insp
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.tables = list(insp.get_table_names())
+
+    def _each(self, method: str) -> dict:
+        out = {}
+        for table in self.tables:
+            try:
+                out[(None, table)] = getattr(self.insp, method)(table)
+            except NotImplementedError:
+                return {}
+        return out
+
+    def __getattr__(self, name: str):
+        if not name.startswith("get_multi_"):
+            raise AttributeError(name)
+        return lambda **kw: self._each("get_" + name[len("get_multi_"):])
+
+
 def snapshot(conn: Connection, version_table: str = VERSION_TABLE) -> dict[str, Any]:
     insp = inspect(conn)  # a fresh inspector: its cache must not outlive this snapshot
+    if not hasattr(insp, "get_multi_columns"):  # SQLAlchemy < 2.0
+        insp = _PerTable(insp)
     dialect = conn.dialect
     columns = _multi(insp.get_multi_columns)
     names = sorted(t for (_s, t) in columns if t != version_table and not t.startswith("sqlite_"))

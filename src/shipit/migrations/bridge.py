@@ -34,7 +34,7 @@ PACKAGE = "shipit_migrations_runner"
 BOOT = r"""
 import os, sys
 home = sys.argv[1]
-sys.path[:] = [p for p in sys.path if p not in ("", ".")]
+sys.path[:] = [p for p in sys.path if p not in ("", ".", os.getcwd())]
 sys.path.insert(0, home)
 import shipit_migrations_runner as runner
 from shipit_migrations_runner.host import serve

@@ -50,15 +50,36 @@ def _offline_dialect(env: EnvironmentContext, url: str) -> None:
     env.configure = pinned  # alembic.context forwards to the instance's attribute
 
 
+def _dialect_carrier(url: str):
+    """For env.py files that always pass ``config.attributes['connection']`` to ``context.configure()`` (they are
+    written for a connection handed over by their own tooling): in ``--sql`` mode Alembic takes only the
+    connection's dialect and writes the SQL out, so a mock connection of the dialect asked for does."""
+    try:
+        from sqlalchemy import create_mock_engine
+    except ImportError:  # SQLAlchemy < 1.4
+        return None
+    return create_mock_engine(url, lambda *args, **kwargs: None)
+
+
 def run_env(script: ScriptDirectory, cfg, fn: Callable, *, as_sql: bool, starting_rev: Any = None,
             destination_rev: str | None = None) -> str | None:
     """Run env.py once with ``fn`` as the work; the dialect name env.py configured (None if it did not)."""
     with EnvironmentContext(cfg, script, fn=fn, as_sql=as_sql, starting_rev=starting_rev,
                             destination_rev=destination_rev) as env:
         pinned = getattr(cfg, "_shipit_pinned", None)
+        handed = False
         if as_sql and pinned:
             _offline_dialect(env, pinned)
-        script.run_env()
+            if "connection" not in cfg.attributes:
+                mock = _dialect_carrier(pinned)
+                if mock is not None:
+                    cfg.attributes["connection"] = mock
+                    handed = True
+        try:
+            script.run_env()
+        finally:
+            if handed:
+                cfg.attributes.pop("connection", None)
         try:
             return env.get_context().dialect.name
         except Exception:  # env.py never called context.configure()

@@ -49,7 +49,7 @@ def test_detection_matches_expected(project: Path):
     assert set(want.get("coverage_cobertura", [])) <= set(reports["coverage"])
     keys = {f.key for f in found}
     assert {"project.name", "migrations.alembic_ini", "migrations.script_location"} <= keys
-    assert all(f.source for f in found if f.key != "migrations (kind)"), [f for f in found if not f.source]
+    assert all(f.source for f in found), [f for f in found if not f.source]
     assert "signing" in {m.key for m in missing}
 
 

@@ -71,16 +71,17 @@ def detect(tree: ProjectTree, deps: Dependencies) -> Detection:
     else:
         out.miss("migrations.script_location", mig.script_how or "the Alembic script directory was not found",
                  "set migrations.script_location to the folder holding env.py")
-    for kind in mig.kinds:
-        out.add("migrations (kind)", kind, _KIND_SOURCES.get(kind, ""))
+    if mig.kinds:
+        out.add("migrations (kind)", mig.kinds, "; ".join(_KIND_SOURCES[k] for k in mig.kinds if k in _KIND_SOURCES)
+                or "plain Alembic")
     if mig.flask_app:
         out.add("migrations.flask_app", mig.flask_app, mig.flask_app_from,
                 "" if mig.flask_context else "env.py creates the app itself: no app context is pushed")
     elif mig.flask_context:
         out.miss("migrations.flask_app", "env.py uses flask.current_app, and no FLASK_APP (.flaskenv, .env) or "
                  "WSGI module names the application", 'set migrations.flask_app: "package.module:app"')
-    for name, (_, where) in mig.env.items():
-        out.add(f"migrations.env.{name}", "read by the project's settings", where)
+    for name, (value, where) in mig.env.items():
+        out.add(f"migrations.env.{name}", value or "(written commented: set it)", f"read at {where}")
     if mig.dialects:
         out.add("migrations.dialects", mig.dialects, mig.dialects_from)
     return out

@@ -23,14 +23,22 @@ PROBE_TIMEOUT = 60
 # What the probe prints: versions of Python, Alembic, SQLAlchemy (and Flask, Flask-Migrate when asked).
 _PROBE = r"""
 import json, sys
+DISTS = {"alembic": "alembic", "sqlalchemy": "SQLAlchemy", "flask": "Flask", "flask_migrate": "Flask-Migrate"}
 out = {"python": sys.version.split()[0], "executable": sys.executable}
 for mod in sys.argv[1:]:
     try:
         m = __import__(mod)
-        out[mod] = getattr(m, "__version__", "") or "installed"
     except Exception as exc:
         out[mod] = None
         out[mod + ".error"] = "%s: %s" % (type(exc).__name__, exc)
+        continue
+    version = getattr(m, "__version__", "")
+    try:
+        from importlib import metadata
+        version = metadata.version(DISTS.get(mod, mod))
+    except Exception:
+        pass
+    out[mod] = version or "installed"
 print(json.dumps(out))
 """
 

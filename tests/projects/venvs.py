@@ -53,7 +53,7 @@ def project_python(project: str, base_python: str = sys.executable) -> Path:
                           *no_deps])
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PIP_REQUIRE_VIRTUALENV")}
         for argv in steps:
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=BUILD_TIMEOUT, env=env)
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=BUILD_TIMEOUT, env=env, check=False)
             log.append(f"$ {' '.join(argv)}\n{proc.stdout}{proc.stderr}")
             if proc.returncode != 0:
                 shutil.rmtree(target, ignore_errors=True)

@@ -32,16 +32,26 @@ PACKAGE = "shipit_migrations_runner"
 #: project's code prints on stderr. The current directory is taken off the import path (the runner adds the
 #: project's root itself, where the project wants it).
 BOOT = r"""
-import os, sys
+import json, os, sys
 home = sys.argv[1]
 sys.path[:] = [p for p in sys.path if p not in ("", ".", os.getcwd())]
 sys.path.insert(0, home)
-import shipit_migrations_runner as runner
-from shipit_migrations_runner.host import serve
-sys.path.remove(home)
 answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
 os.dup2(2, 1)
 sys.stdout = sys.stderr
+try:
+    import shipit_migrations_runner as runner
+    from shipit_migrations_runner.host import serve
+except ImportError as exc:  # Alembic or SQLAlchemy missing in the project's environment
+    error = {"kind": "environment", "hint": "install the project's dependencies (Alembic, SQLAlchemy) in that "
+             "environment, or point migrations.python / $SHIPIT_PROJECT_PYTHON at the one that has them",
+             "message": "the project's Python (%s, Python %s) cannot run shipit's migrations runner: %s: %s"
+                        % (sys.executable, sys.version.split()[0], type(exc).__name__, exc), "details": {}}
+    for line in sys.stdin:
+        answers.write(json.dumps({"ok": False, "error": error}) + "\n")
+        answers.flush()
+    sys.exit(0)
+sys.path.remove(home)
 sys.exit(serve(runner.handle, sys.stdin, answers))
 """
 #: Variables of shipit's own environment that are not the project's (its interpreter would misread them).

@@ -120,6 +120,22 @@ def line_of(text: str, needle: str, start: int = 0) -> int | None:
     return None if i < 0 else text.count("\n", 0, i) + 1
 
 
+# --- CI configuration (the pipeline capability validates two kinds; evidence reads report paths in all) ---
+
+#: CI/test configuration shipit does not validate, but reads for report paths and names in init's output.
+OTHER_CI = ("tox.ini", "noxfile.py", ".circleci/config.yml", "Jenkinsfile", ".travis.yml", "azure-pipelines.yml",
+            "bitbucket-pipelines.yml", ".woodpecker.yml", ".drone.yml")
+
+
+def ci_files(tree: ProjectTree) -> dict[str, list[str]]:
+    """GitHub workflows, GitLab CI, and the other CI/test runners' files, project-relative."""
+    github = [f for f in tree.files if f.startswith(".github/workflows/") and f.count("/") == 2
+              and f.endswith((".yml", ".yaml"))]
+    gitlab = [".gitlab-ci.yml"] if tree.exists(".gitlab-ci.yml") else []
+    other = [f for f in OTHER_CI if tree.exists(f)]
+    return {"github": sorted(github), "gitlab": gitlab, "other": other}
+
+
 # --- the project's declared dependencies ---------------------------------------------------------------
 
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")

@@ -3,19 +3,7 @@ validate`` reads), and the other CI/test runners a project may use (named, not v
 
 from __future__ import annotations
 
-from shipit.core.detect import Dependencies, Detection, ProjectTree
-
-#: CI/test configuration shipit does not validate, but reads for report paths and names in init's output.
-OTHER_CI = ("tox.ini", "noxfile.py", ".circleci/config.yml", "Jenkinsfile", ".travis.yml", "azure-pipelines.yml",
-            "bitbucket-pipelines.yml", ".woodpecker.yml", ".drone.yml")
-
-
-def ci_files(tree: ProjectTree) -> dict[str, list[str]]:
-    github = [f for f in tree.files if f.startswith(".github/workflows/") and f.count("/") == 2
-              and f.endswith((".yml", ".yaml"))]
-    gitlab = [".gitlab-ci.yml"] if tree.exists(".gitlab-ci.yml") else []
-    other = [f for f in OTHER_CI if tree.exists(f)]
-    return {"github": sorted(github), "gitlab": gitlab, "other": other}
+from shipit.core.detect import Dependencies, Detection, ProjectTree, ci_files
 
 
 def detect(tree: ProjectTree, deps: Dependencies) -> Detection:

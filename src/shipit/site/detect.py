@@ -8,9 +8,8 @@ import configparser
 import re
 import tomllib
 
-from shipit.core.detect import Dependencies, Detection, ProjectTree
+from shipit.core.detect import Dependencies, Detection, ProjectTree, ci_files
 from shipit.core.yamlpos import YamlSyntaxError, load_yaml, plain
-from shipit.pipeline.detect import ci_files
 
 _JUNIT = re.compile(r"--junit-?xml(?:=|\s+)([^\s'\"]+)")
 _COV_REPORT = re.compile(r"--cov-report(?:=|\s+)['\"]?xml(?::([^\s'\"]+))?")

@@ -47,7 +47,7 @@ class Case:
     verify: str | None = None
     #: revisions the plan must mark as having no offline SQL form (a subset)
     online_only: tuple[str, ...] = ()
-    #: the snapshot: "written", or the error text
+    #: the snapshot: "written", or the error text (then it is written once the user turns verify off)
     release: str = "written"
 
 
@@ -156,6 +156,16 @@ def test_first_release(name: str, tmp_path: Path):
     else:
         assert proc.returncode == 1 and case.release in err, err
         assert not written
+        # the user's decision, written where anyone reads it: ship the plan, the SQL and ROLLBACK.md unverified
+        text = (proj / "shipit.yaml").read_text().replace("\nmigrations:\n", "\nmigrations:\n  verify: false\n", 1)
+        (proj / "shipit.yaml").write_text(text)
+        proc = run_shipit("release", "--version", "0.1.0", "--snapshot", "--skip", "images", "--output",
+                          str(tmp_path / "release"), cwd=proj, env=env)
+        _no_traceback(proc)
+        written = [p for p in (tmp_path / "release").glob("0.1.0-snapshot+*") if p.is_dir()]
+        assert proc.returncode == 0 and len(written) == 1, proc.stderr
+        rollback = (written[0] / "migrations" / "ROLLBACK.md").read_text()
+        assert "migrations.verify is false" in rollback, rollback[:2000]
 
 
 def test_a_configured_signing_key_that_is_missing_fails_the_release(tmp_path: Path):

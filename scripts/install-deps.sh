@@ -8,11 +8,12 @@ cd "$(dirname "$0")/.."
 MODE="${1:---test}"
 PYTHON="${PYTHON:-python3}"
 
-# Debian packages: container engines, registry, databases, Prometheus tools, browser.
+# Debian packages: container engines, registry, databases, Prometheus tools, browser; python3-venv and
+# libkrb5-dev for the corpus projects' own virtualenvs (tests/projects: one builds gssapi).
 APT_DEMO=(git debootstrap busybox-static skopeo umoci sqlite3 openssl)
 APT_TEST=(podman buildah skopeo umoci runc crun fuse-overlayfs slirp4netns uidmap busybox-static
           docker-registry debootstrap apache2-utils postgresql prometheus prometheus-alertmanager
-          chromium sqlite3 git openssl nodejs npm)
+          chromium sqlite3 git openssl nodejs npm python3-venv libkrb5-dev)
 if [ "$MODE" = "--demo" ]; then PKGS=("${APT_DEMO[@]}"); else PKGS=("${APT_TEST[@]}"); fi
 
 missing=()

@@ -7,6 +7,8 @@ A capability is one folder, ``src/shipit/<name>/``, holding (each module optiona
 * ``cli.py``     ``COMMANDS``: its Click commands and groups;
 * ``checks.py``  ``CHECKS``: what ``shipit verify`` checks about what it produced, ``[(name, check)]``, and
   ``ALLOWED``: the files it writes after ``SHA256SUMS`` (signatures, sign-offs);
+* ``detect.py``  ``detect(tree, dependencies)``: what ``shipit init`` finds for it in a project, with where
+  (a :class:`shipit.core.detect.Detection`);
 * anything else it needs (builders, cataloguers, rule builders, ...).
 
 Adding a capability is a new folder plus one line in :data:`CAPABILITIES`. The capabilities are found
@@ -77,6 +79,14 @@ def commands() -> Iterator[Any]:
     """Every capability's Click commands."""
     for cap in CAPABILITIES:
         yield from cap.contributed("cli", "COMMANDS", [])
+
+
+def detectors() -> Iterator[tuple[str, Any]]:
+    """(capability name, ``detect`` function) of every capability that looks at a project for ``shipit init``."""
+    for cap in CAPABILITIES:
+        fn = cap.contributed("detect", "detect", None)
+        if fn is not None:
+            yield cap.name, fn
 
 
 def checks():

@@ -271,15 +271,30 @@ def verify(release_dir: Path, key, cert_identity, cert_oidc_issuer, trust_config
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=".")
 @click.option("--force", is_flag=True, help="Overwrite an existing shipit.yaml.")
 def init(directory, force) -> None:
-    """Write a commented starter shipit.yaml, detecting Dockerfile, alembic.ini and CI files."""
+    """Look at the project in DIRECTORY and write a commented starter shipit.yaml for it.
+
+    Prints every value it detected with where it was found, and the keys it could not fill.
+    """
     from shipit.commands.init import init as run_init
 
-    target, found = run_init(directory, force)
-    out_console.print(f"[green]wrote[/] {ui.safe(target)}")
-    for key, value in found.items():
-        if value:
-            shown = value if not isinstance(value, bool) else "yes"
-            out_console.print(f"  detected {key.replace('_', ' ')}: {ui.safe(shown)}", highlight=False)
+    result = run_init(directory, force)
+    out_console.print(f"[green]wrote[/] {ui.safe(result.target)}", highlight=False)
+    width = max((len(f.key) for f in result.found), default=0)
+    if result.found:
+        out_console.print("\ndetected (key, value, where it was found):", highlight=False, markup=False)
+    for f in result.found:
+        value = ", ".join(map(str, f.value)) if isinstance(f.value, list) else str(f.value)
+        note = f" ({f.note})" if f.note else ""
+        out_console.print(f"  {f.key.ljust(width)}  {value}  <- {f.source}{note}", highlight=False, markup=False,
+                          soft_wrap=True)
+    if result.missing:
+        out_console.print("\nnot detected (set these in shipit.yaml):", highlight=False, markup=False)
+    for m in result.missing:
+        out_console.print(f"  {m.key}: {m.why}" + (f"; {m.hint}" if m.hint else ""), highlight=False, markup=False,
+                          soft_wrap=True)
+    out_console.print("\nnext:", highlight=False, markup=False)
+    for step in result.notes:
+        out_console.print(f"  {step}", highlight=False, markup=False, soft_wrap=True)
 
 
 for _command in capabilities.commands():

@@ -63,3 +63,32 @@ def demo_copy(dest: Path) -> Path:
     with open(dest / "shipit.yaml", "w") as fh:
         YAML().dump(keep, fh)
     return dest
+
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+#: The first four revisions of DeRisk's history: a complete history whose head is the merge (ALEMBIC.yaml).
+DERISK_MERGE_SUBSET = ("f2c41f4ff53f", "2a2e310c0e6c", "26bebf9e427d", "841f539c35e9")
+
+
+def corpus_project(name: str, dest: Path, dialects: str, keep: tuple[str, ...] | None = None,
+                   extra: str = "") -> Path:
+    """A project made of one corpus history (revision files unchanged), a shipit.yaml and a git repository."""
+    shutil.copytree(CORPUS / name, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    if keep is not None:
+        for f in (dest / "versions").glob("*.py"):
+            if not f.name.startswith(keep):
+                f.unlink()
+    (dest / "shipit.yaml").write_text(f"schema_version: 1\nproject: {{name: {name.replace('_', '-')}}}\n"
+                                      f"migrations:\n  alembic_ini: alembic.ini\n  dialects: [{dialects}]\n{extra}")
+    env = {**os.environ, **GIT_ENV}
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=dest, check=True, env=env)
+    subprocess.run(["git", "add", "-A"], cwd=dest, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", "corpus"], cwd=dest, check=True, env=env)
+    return dest
+
+
+def alembic_facts(name: str) -> dict:
+    """What plain Alembic measured on a corpus history (its ALEMBIC.yaml)."""
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe").load((CORPUS / name / "ALEMBIC.yaml").read_text())

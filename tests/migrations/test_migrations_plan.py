@@ -179,3 +179,70 @@ def test_sql_inspection_of_statements_only_visible_in_sql():
     assert len(notes) == 2
     assert notes[0].message.startswith("adding a NOT NULL column without a default to orders fails")
     assert notes[1].message.startswith("adding a FOREIGN KEY/CHECK constraint to orders validates every row")
+
+
+def test_constraint_index_and_default_drops_are_not_column_drops():
+    sql = textwrap.dedent("""\
+        -- Running upgrade a1 -> b2
+
+        ALTER TABLE flow DROP CONSTRAINT flow_folder_id_fkey;
+
+        ALTER TABLE flow ALTER COLUMN name DROP DEFAULT;
+
+        ALTER TABLE flow ALTER COLUMN name DROP NOT NULL;
+
+        ALTER TABLE flow DROP INDEX ix_flow_name;
+
+        ALTER TABLE flow DROP FOREIGN KEY fk_flow_user;
+
+        ALTER TABLE flow DROP PRIMARY KEY;
+
+        ALTER TABLE flow DROP COLUMN folder_id;
+
+        ALTER TABLE flow DROP legacy;
+
+        DROP TABLE _alembic_tmp_flow;
+    """)
+    found = [(f.code, f.table, f.column, f.message)
+             for f in destructive_statements(split_by_revision(sql), "postgresql", {}, True)]
+    assert found == [("drop_column", "flow", "folder_id", "drops column flow.folder_id: its data is lost"),
+                     ("drop_column", "flow", "legacy", "drops column flow.legacy: its data is lost")]
+
+
+def test_merge_sections_are_attributed_to_the_merge():
+    sql = ("-- Running upgrade a1 -> b2\n\nCREATE INDEX ix ON t (c);\n\n"
+           "-- Running upgrade b2, c3 -> m4\n\nDELETE FROM t;\n\n")
+    assert [(s.revision, s.text) for s in split_by_revision(sql)] == [("b2", "CREATE INDEX ix ON t (c)"),
+                                                                      ("m4", "DELETE FROM t")]
+
+
+def test_helpers_constants_and_variables_in_revision_code(tmp_path):
+    rev = _revision(tmp_path, """\
+        from alembic import op
+        TABLE = "orders"
+        def _drop_legacy(table_name):
+            with op.batch_alter_table(table_name) as batch:
+                batch.drop_column("legacy")
+        def upgrade():
+            op.drop_column(TABLE, "note")
+            for name in ("a", "b"):
+                op.drop_table(name)
+            _drop_legacy("customers")
+            with op.batch_alter_table("x") as b:
+                pass
+            with op.batch_alter_table("y") as b:
+                b.drop_column("z")
+        def downgrade():
+            pass
+    """)
+    from shipit.migrations.scripts import code_findings
+
+    got = [(f.code, f.table, f.column, f.line, f.message) for f in code_findings(rev, True)]
+    assert got == [
+        ("drop_column", "orders", "note", 7, "drops column orders.note: its data is lost"),
+        ("drop_table", "a table named by a variable", "", 9, "drops a table named by a variable: every row in it is "
+                                                             "lost"),
+        ("drop_column", "y", "z", 14, "drops column y.z: its data is lost"),
+        ("drop_column", "a table named by a variable", "legacy", 5,
+         "drops column legacy of a table named by a variable: its data is lost (in _drop_legacy())"),
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -134,8 +135,9 @@ def test_init_detects_and_output_validates(tmp_path):
     (proj / "alembic.ini").write_text("[alembic]\n")
     (proj / ".gitlab-ci.yml").write_text("test:\n  script: [true]\n")
     proc = run_shipit("init", str(proj), check=True)
-    assert "Dockerfile" in proc.stdout or "dockerfile" in proc.stdout
-    assert "github workflows" in proc.stdout and "gitlab ci" in proc.stdout
+    assert re.search(r"images\[\]\.dockerfile +Dockerfile  <- Dockerfile", proc.stdout)
+    assert re.search(r"pipeline\.files +\.github/workflows/ci\.yml  <- GitHub Actions workflow", proc.stdout)
+    assert re.search(r"pipeline\.files +\.gitlab-ci\.yml  <- GitLab CI", proc.stdout)
     cfg = load_config(proj / "shipit.yaml")
     assert isinstance(cfg, Config) and cfg.project.name == "svc"
     again = run_shipit("init", str(proj))

@@ -287,7 +287,7 @@ class RegistryClient:
                     sha.update(chunk)
                     written += len(chunk)
                     fh.write(chunk)
-        except Exception:
+        except Exception:  # whatever broke the download: the partial blob never stays in the cache; re-raised
             dest.unlink(missing_ok=True)
             raise
         if "sha256:" + sha.hexdigest() != digest or (size is not None and written != size):

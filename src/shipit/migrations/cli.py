@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,7 +10,7 @@ from pathlib import Path
 import click
 
 from shipit.core.errors import ConfigError
-from shipit.core.options import config_option, out_console
+from shipit.core.options import config_option, err_console, out_console
 
 # What the commands run (Alembic, SQLAlchemy, the whole shipit.yaml model, the release context) is imported
 # inside each command: `shipit --help` imports this module, and should not pay for them.
@@ -50,14 +48,17 @@ def _source_date(cfg) -> tuple[int, str]:
 
 
 def _show(plan, as_json: bool, doc=None) -> None:
-    from shipit.migrations.report import findings_table, plan_table
+    from shipit.migrations.report import findings_table, offline_warning, plan_table
 
     if as_json:
         click.echo(json.dumps(doc, indent=2, sort_keys=True))
-        return
-    out_console.print(plan_table(plan))
-    if plan.findings:
-        out_console.print(findings_table(plan))
+    else:
+        out_console.print(plan_table(plan))
+        if plan.findings:
+            out_console.print(findings_table(plan))
+    warning = offline_warning(plan)
+    if warning:
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
 
 
 @click.group("migrations")
@@ -121,31 +122,32 @@ def verify_cmd(config, from_rev, releases, database_url, as_json) -> None:
 @url_option
 @click.option("--version", "version", metavar="SEMVER", required=True, help="Version the bundle is for.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default="dist/migrations", show_default=True,
-              help="Directory to write (replaced only when everything passed).")
+              help="Directory to write the bundle's files into (other files there are left alone).")
 @click.option("--no-verify", is_flag=True, help="Skip the live round trip (ROLLBACK.md then says so).")
-def bundle_cmd(config, from_rev, releases, database_url, version, output, no_verify) -> None:
-    """Write SQL, plan.json, ROLLBACK.md and migrations-VERSION.tar.gz into OUTPUT."""
+@click.option("--force", is_flag=True, help="Replace the bundle's own files when they are already in OUTPUT.")
+def bundle_cmd(config, from_rev, releases, database_url, version, output, no_verify, force) -> None:
+    """Write SQL, plan.json, ROLLBACK.md and migrations-VERSION.tar.gz into OUTPUT.
+
+    Only the bundle's own files are written (each staged, then renamed into place once everything
+    passed); nothing else in OUTPUT is deleted or changed, OUTPUT's mode included.
+    """
     from shipit.core.context import Version
     from shipit.migrations.build import produce
+    from shipit.migrations.placing import own_files, place, refuse_existing, staging_dir
 
     cfg = _load(config)
     version = Version.parse(version).text
     epoch, date = _source_date(cfg)
     output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent))
-    try:
+    expected = own_files(version, cfg.migrations.dialects)
+    refuse_existing(output, expected, force)  # before any work: a clear error, nothing written
+    with staging_dir(output) as tmp:
         plan, outputs = produce(cfg.migrations, cfg.project_dir, tmp, project_name=cfg.project.name,
                                 version=version, source_date=date, source_date_epoch=epoch, from_rev=from_rev,
                                 previous_manifest=_previous_manifest(releases, version), database_url=database_url,
                                 verify_live=False if no_verify else None)
         _show(plan, False)
-        if output.exists():
-            shutil.rmtree(output)
-        os.rename(tmp, output)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        place(tmp, output, expected, force)
     out_console.print(f"[green]wrote[/] {output / outputs.bundle.name}")
 
 

@@ -41,6 +41,35 @@ class MigrationsConfig(Model):
     allow_destructive: bool = Field(
         True, description="Destructive operations (drops, type changes, renames) are warnings (true) or errors.")
     verify: bool = Field(True, description="Run the live round trip (upgrade, downgrade, compare, upgrade).")
+    upgrade_only: bool = Field(
+        False, description="The project's migrations go forward only (none defines downgrade()): a revision without "
+                           "downgrade() is irreversible (allow_irreversible decides), not an error.")
+    python: str | None = Field(
+        None, description="The project's Python, which runs env.py and the revisions: an executable or a "
+                          "virtualenv directory (relative to shipit.yaml, ~ and $VARS expanded). Default: "
+                          "$SHIPIT_PROJECT_PYTHON, then the active virtualenv ($VIRTUAL_ENV), then .venv (or venv) "
+                          "in the project, then shipit's own interpreter.")
+    flask_app: str | None = Field(
+        None, description="Flask-Migrate projects: the application whose context is pushed while env.py runs, in "
+                          "Flask's --app syntax (\"package.wsgi:app\", \"package:create_app()\"). Default: FLASK_APP "
+                          "from the environment or .flaskenv, when env.py uses flask.current_app.")
+    env: dict[str, str] = Field(
+        default_factory=dict,
+        description="Environment variables for the project's code while shipit plans and verifies. "
+                    "{database_url} in a value becomes the URL of the database being migrated (the scratch "
+                    "database, or a URL naming only the dialect while offline SQL is written; also in "
+                    "$SHIPIT_DATABASE_URL), {project_dir} the directory of shipit.yaml, {settings_py} a Python "
+                    "settings file shipit writes (SQLALCHEMY_DATABASE_URI, DATABASE_URI, DATABASE_URL: the "
+                    "throw-away database the application starts on) for apps that read one "
+                    "(app.config.from_pyfile). DATABASE_URL and "
+                    "similar variables of shipit's own environment are never passed on.")
+    require_offline_sql: bool = Field(
+        False, description="A revision without an offline SQL form (it reads the database while it runs) fails "
+                           "the plan (true) or is a warning (false: the SQL files say which revisions they lack).")
+    python_path: list[str] = Field(
+        default_factory=list,
+        description="Directories (relative to shipit.yaml) put on the import path while the revisions and env.py "
+                    "run, for the project's own modules they import.")
 
     @model_validator(mode="after")
     def _unique_dialects(self) -> MigrationsConfig:

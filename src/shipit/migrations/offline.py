@@ -1,60 +1,66 @@
-"""Offline SQL through Alembic's command API in ``--sql`` mode, per dialect.
+"""The offline SQL files: the runner's ``--sql`` output per dialect and direction, assembled with a header.
 
-Alembic writes the statements into the Config's output buffer; no database and no driver is needed,
-only SQLAlchemy's dialect. An offline downgrade needs a range (``head:target``), see Alembic's docs.
+When every revision of the range has an offline form, a file is exactly what ``alembic upgrade
+PREVIOUS:head --sql`` (or the downgrade) prints. When some do not (they read the database while they
+run), the file holds each revision that has one, in order, in its own transaction, a comment where a
+revision is missing, and a header that says at the top which revisions it cannot contain.
 """
 
 from __future__ import annotations
 
-import io
-import re
-import warnings
+from typing import Any
 
-from alembic import command
+from shipit.migrations.scripts import BASE
 
-from shipit.core.errors import ShipitError
-from shipit.migrations.scripts import BASE, Project
-
-DIALECT_URLS = {"postgresql": "postgresql://", "sqlite": "sqlite://", "mysql": "mysql://"}
-_LAST_MARK = re.compile(r"^-- Running (?:upgrade|downgrade) (\S*) -> (\S*)", re.MULTILINE)
+RUN = {"postgresql": 'psql -v ON_ERROR_STOP=1 -f {f} "$DATABASE_URL"',
+       "sqlite": "sqlite3 app.db < {f}",
+       "mysql": "mysql --database=DBNAME < {f}"}
 
 
-def offline_sql(project: Project, dialect: str, direction: str, start: str, end: str) -> str:
-    """The SQL Alembic emits to go from ``start`` to ``end`` (``direction`` upgrade or downgrade)."""
-    buf = io.StringIO()
-    cfg = project.alembic_config(url=DIALECT_URLS[dialect], buffer=buf)
-    if direction == "upgrade":
-        target = end if start == BASE else f"{start}:{end}"
-    else:
-        target = f"{start}:{end}"
-    with project.running(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            getattr(command, direction)(cfg, target, sql=True)
-        except Exception as exc:  # the project's own migration code: re-raised with context
-            marks = _LAST_MARK.findall(buf.getvalue())
-            where = ""
-            if marks:
-                frm, to = marks[-1]
-                rev = to if direction == "upgrade" else frm
-                where = f" in revision {rev}"
-            raise ShipitError(
-                f"offline {direction} SQL for {dialect} ({target}) failed{where}: {type(exc).__name__}: {exc}",
-                hint=("SQLite cannot ALTER most things without batch mode, and batch mode cannot run offline; "
-                      "drop sqlite from migrations.dialects or use operations SQLite supports"
-                      if dialect == "sqlite" else
-                      "check the revision's op.* calls; `alembic " + direction + " " + target + " --sql` "
-                      "shows the same error"),
-            ) from None
-    return buf.getvalue()
+def missing(part: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Revisions of a runner part that have no offline form: {id: reason}."""
+    if not part or part.get("complete"):
+        return {}
+    return {r: v for r, v in part["revisions"].items() if "error" in v}
+
+
+def reason_text(reason: dict[str, Any]) -> str:
+    at = f" at {reason['file']}:{reason['line']}" if reason.get("file") else ""
+    return f"{reason['why']} ({reason['error']}{at})"
+
+
+def body(part: dict[str, Any] | None, direction: str, order: list[str]) -> str:
+    """The SQL of one direction: Alembic's whole output, or revision by revision with the gaps marked."""
+    if not part:
+        return ""
+    if part.get("sql") is not None:
+        return part["sql"]
+    chunks = []
+    for rev in order:
+        got = part["revisions"].get(rev, {})
+        if "error" in got:
+            chunks.append(f"-- NOT INCLUDED: the {direction} of revision {rev} has no offline SQL form:\n"
+                          f"--   {reason_text(got)}\n"
+                          f"--   it runs only through alembic ({'alembic upgrade ' + rev if direction == 'upgrade' else 'alembic downgrade'})\n\n")
+        else:
+            chunks.append(got.get("sql") or "")
+    return "".join(chunks)
 
 
 def header(*, project: str, version: str, dialect: str, direction: str, start: str, end: str,
-           revisions: list[str], source_date: str, note: str = "") -> str:
-    run = {"postgresql": 'psql -v ON_ERROR_STOP=1 -f {f} "$DATABASE_URL"',
-           "sqlite": "sqlite3 app.db < {f}",
-           "mysql": "mysql --database=DBNAME < {f}"}[dialect].format(f=f"{direction}.sql")
+           revisions: list[str], source_date: str, note: str = "",
+           lacking: dict[str, dict[str, Any]] | None = None) -> str:
+    run = RUN[dialect].format(f=f"{direction}.sql")
     lines = [f"-- {project} {version}: {direction} SQL for {dialect}"]
+    if lacking:
+        ids = [r for r in revisions if r in lacking]
+        way = ("apply this release with `alembic upgrade head` (ROLLBACK.md, section 1)" if direction == "upgrade"
+               else "roll back with `alembic downgrade` (ROLLBACK.md, way back A); way back B, this file, does "
+                    "not exist for this range")
+        lines += [f"-- INCOMPLETE: this file cannot contain the {direction} of revision{'s' if len(ids) > 1 else ''} "
+                  f"{', '.join(ids)}: no offline SQL form (see the NOT INCLUDED comments below).",
+                  f"-- Do not run it as it is: {way}. It is here for review.",
+                  "--"]
     if revisions:
         lines += [
             f"-- revisions: {start} -> {end} ({', '.join(revisions)})",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 
 from shipit.core.console import styled
 from shipit.core.console import table as text_table
@@ -12,7 +13,8 @@ from shipit.migrations.build import DESTRUCTIVE, Plan
 def plan_table(plan: Plan) -> Table:
     v = plan.verification
     table = text_table(f"Migrations {plan.previous} → {plan.head} (previous head from {plan.previous_source})",
-                       "revision", "message", "file", "downgrade", "irreversible", "destructive", "notes")
+                       "revision", "message", "file", "downgrade", "irreversible", "destructive", "offline SQL",
+                       "notes")
     if v:
         table.add_column("up", justify="right")
         table.add_column("down", justify="right")
@@ -25,6 +27,7 @@ def plan_table(plan: Plan) -> Table:
         row = [rev.id, rev.message, rev.file, down,
                styled(rev.irreversible_reason or "no downgrade()", "yellow") if rev.irreversible else "no",
                styled(", ".join(destructive), "red") if destructive else "",
+               _offline_cell(plan, rev.id),
                f"{notes} locking note(s)" if notes else ""]
         if v:
             t = v.timings.get(rev.id, {})
@@ -41,3 +44,23 @@ def findings_table(plan: Plan) -> Table:
         table.add_row(styled(f.severity, colors.get(f.severity, "white")), f.code, f.where(), f.message,
                       ", ".join(f.found_by))
     return table
+
+
+def _offline_cell(plan: Plan, rev: str) -> str | Text:
+    status = plan.offline_status(rev)
+    missing = [d for d in ("upgrade", "downgrade") if status.get(d) is False]
+    if not missing:
+        return "yes"
+    dialects = sorted({r["dialect"] for r in status["reasons"]})
+    return styled(f"no {' / '.join(missing)} ({', '.join(dialects)})", "yellow")
+
+
+def offline_warning(plan: Plan) -> str:
+    """One line for stderr when some revisions have no offline SQL form (empty when all have one)."""
+    ids = [r.id for r in plan.revisions if plan.offline_status(r.id)["reasons"]]
+    if not ids or plan.cfg.require_offline_sql:
+        return ""
+    shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+    return (f"{len(ids)} revision(s) have no offline SQL form ({shown}): the SQL files say at the top what they "
+            "cannot contain; apply and roll back with alembic (ROLLBACK.md, way A). Set "
+            "migrations.require_offline_sql: true to make this an error.")

@@ -1,31 +1,22 @@
-"""The project's Alembic script directory: loading it with clear errors, the revision range of a release,
-and what each revision's code does (read from its syntax tree, never by guessing from names).
+"""The project's Alembic setup (where alembic.ini and the script directory are) and what each revision's
+code does, read from its syntax tree (never imported here, never guessed from names).
 
-Alembic itself resolves the revision graph (heads, down revisions, ranges); this module only turns its
-exceptions into messages that name files and revisions, and reads ``op.*`` calls with :mod:`ast`.
+Importing the revisions and env.py is the runner's job (:mod:`shipit.migrations.runner`).
 """
 
 from __future__ import annotations
 
-import argparse
 import ast
-import contextlib
-import io
 import os
 import re
-import sys
-import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from alembic.config import Config as AlembicConfig
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-
-from shipit.core.errors import ConfigError, ShipitError
+from shipit.core.errors import ConfigError
 from shipit.migrations.config import MigrationsConfig
+from shipit.migrations.interpreter import Interpreter, discover
+from shipit.migrations.locate import read_ini
 
 BASE = "base"
 HIDDEN_ENV = ("DATABASE_URL", "DB_URL", "SQLALCHEMY_DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "ALEMBIC_DATABASE_URL")
@@ -33,7 +24,6 @@ HIDDEN_ENV = ("DATABASE_URL", "DB_URL", "SQLALCHEMY_DATABASE_URL", "SQLALCHEMY_D
 # ``shipit_irreversible = True``) or a ``# shipit: irreversible`` comment.
 MARKER_NAMES = ("irreversible", "shipit_irreversible")
 MARKER_COMMENT = re.compile(r"#\s*shipit:\s*irreversible\b", re.IGNORECASE)
-_REVISION_RE = re.compile(r"""^revision\s*(?::\s*str\s*)?=\s*['"]([^'"]+)['"]""", re.MULTILINE)
 
 
 @dataclass
@@ -70,6 +60,7 @@ class Op:
     table: str = ""
     column: str = ""
     kwargs: dict[str, Any] = field(default_factory=dict)  # constant keyword values; non-constants → "<expr>"
+    via: str = ""  # the helper function of the revision module the call is in
 
 
 @dataclass
@@ -114,6 +105,11 @@ class Project:
     script_location: Path
     main_options: dict[str, str]
     ini_section: str = "alembic"
+    python_path: list[Path] = field(default_factory=list)
+    python: Interpreter | None = None  # the project's interpreter (None: run in shipit's own process)
+    flask_app: str = ""
+    flask_app_source: str = ""
+    env: dict[str, str] = field(default_factory=dict)
 
     def rel(self, path: Path) -> str:
         try:
@@ -121,38 +117,13 @@ class Project:
         except ValueError:
             return path.as_posix()
 
-    def alembic_config(self, url: str | None = None, buffer: io.StringIO | None = None) -> AlembicConfig:
-        """A fresh Alembic Config carrying the ini's main options, the resolved script location and ``url``.
-
-        It has no config file name, so the project's env.py does not reconfigure logging (which would
-        print Alembic's INFO lines into our output); every other main option is kept.
-        """
-        # `-x url=...` too: a common env.py convention (the URL wins over the ini's in such env.py files).
-        cmd_opts = argparse.Namespace(x=[f"url={url}"] if url is not None else [])
-        cfg = AlembicConfig(ini_section=self.ini_section, output_buffer=buffer, stdout=io.StringIO(),
-                            cmd_opts=cmd_opts)
-        for key, value in self.main_options.items():
-            cfg.set_main_option(key, value.replace("%", "%%"))
-        cfg.set_main_option("script_location", str(self.script_location))
-        if url is not None:
-            cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-        return cfg
-
-    @contextlib.contextmanager
-    def running(self) -> Iterator[None]:
-        """Run Alembic as if from the ini's directory (relative ``prepend_sys_path`` etc. resolve as usual).
-
-        Database URL variables are hidden meanwhile: an env.py that prefers ``DATABASE_URL`` over the URL
-        shipit passes must never reach a real database during planning or verification.
-        """
-        saved_path = list(sys.path)
-        hidden = {k: os.environ.pop(k) for k in HIDDEN_ENV if k in os.environ}
-        with contextlib.chdir(self.run_dir):
-            try:
-                yield
-            finally:
-                sys.path[:] = saved_path
-                os.environ.update(hidden)
+    def spec(self) -> dict[str, Any]:
+        """The plain description the runner works from (see shipit.migrations.runner.project)."""
+        return {"root": str(self.root), "run_dir": str(self.run_dir), "script_location": str(self.script_location),
+                "main_options": dict(self.main_options), "ini_section": self.ini_section,
+                "python_path": [str(p) for p in self.python_path], "hidden_env": list(HIDDEN_ENV),
+                "ini": str(self.ini) if self.ini else None, "python": str(self.python.path) if self.python else None,
+                "flask_app": self.flask_app or None, "env": dict(self.env), "root_importable": True}
 
 
 def load_project(cfg: MigrationsConfig, project_dir: Path) -> Project:
@@ -168,151 +139,64 @@ def load_project(cfg: MigrationsConfig, project_dir: Path) -> Project:
         ini = project_dir / "alembic.ini"
     options: dict[str, str] = {}
     section = "alembic"
-    if ini is not None:
-        parsed = AlembicConfig(str(ini), ini_section=section)
-        options = dict(parsed.get_section(section) or {})
+    facts = read_ini(ini, project_dir, section) if ini is not None else None
+    if facts is not None:
+        options = dict(facts.options)  # template placeholders ({db_url}) dropped: shipit sets its own values
     run_dir = ini.parent if ini else project_dir
-    location = cfg.script_location or options.get("script_location")
-    if not location:
-        raise ConfigError("migrations: no Alembic script directory configured",
-                          hint="set migrations.alembic_ini (an ini with script_location) or migrations.script_location")
     if cfg.script_location:
         script_dir = (project_dir / cfg.script_location).resolve()
+    elif facts is not None and facts.script_dir is not None:
+        # relative to the ini's folder, %(here)s, package:path, or the ini's own folder (Flask-Migrate)
+        script_dir = facts.script_dir
+    elif facts is not None:
+        raise ConfigError(f"migrations: {facts.problem}",
+                          hint="set migrations.script_location to the folder holding env.py (relative to shipit.yaml)")
     else:
-        loc = Path(location)
-        # Alembic resolves a relative script_location against the working directory; people run it
-        # from the ini's directory, so that is what we use.
-        script_dir = loc if loc.is_absolute() else (run_dir / loc).resolve()
+        raise ConfigError("migrations: no Alembic script directory configured",
+                          hint="set migrations.alembic_ini (an ini with script_location) or migrations.script_location")
     if not (script_dir / "env.py").is_file():
         raise ConfigError(f"migrations: {script_dir} is not an Alembic script directory (no env.py)",
                           hint="check script_location in alembic.ini or migrations.script_location")
     options.pop("script_location", None)
+    python_path = []
+    for entry in cfg.python_path:
+        path = (project_dir / entry).resolve()
+        if not path.is_dir():
+            raise ConfigError(f"migrations.python_path: {entry} is not a directory",
+                              hint="list directories (relative to shipit.yaml) that hold the project's own modules")
+        python_path.append(path)
+    flask_app, flask_source = flask_application(cfg, project_dir, script_dir)
     return Project(root=project_dir, run_dir=run_dir, ini=ini, script_location=script_dir, main_options=options,
-                   ini_section=section)
+                   ini_section=section, python_path=python_path, python=discover(project_dir, cfg.python),
+                   flask_app=flask_app, flask_app_source=flask_source, env=dict(cfg.env))
 
 
-# --- reading the revision graph -----------------------------------------------------------------------
-
-
-def _version_dirs(script: ScriptDirectory) -> list[Path]:
-    dirs = [Path(d) for d in script._version_locations]  # noqa: SLF001 - Alembic exposes no public accessor
-    return [d for d in dirs if d.is_dir()]
-
-
-def _revision_id_from_text(text: str) -> str:
-    m = _REVISION_RE.search(text)
-    return m.group(1) if m else "?"
-
-
-def _check_syntax(project: Project, script: ScriptDirectory) -> None:
-    """Compile every revision file first, so a typo is reported with its file, line and revision id."""
-    for d in _version_dirs(script):
-        for path in sorted(d.glob("*.py")):
-            text = path.read_text(encoding="utf-8", errors="replace")
-            try:
-                ast.parse(text, filename=str(path))
-            except SyntaxError as exc:
-                raise ShipitError(
-                    f"{project.rel(path)}:{exc.lineno}: syntax error in revision {_revision_id_from_text(text)}: "
-                    f"{exc.msg}",
-                    hint="fix the revision file; `python -m py_compile FILE` shows the same error",
-                ) from None
-
-
-def open_script_directory(project: Project) -> ScriptDirectory:
-    with project.running(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Alembic warns before it raises about a missing down revision
-        try:
-            script = ScriptDirectory.from_config(project.alembic_config())
-        except CommandError as exc:
-            raise ShipitError(f"cannot open the Alembic script directory: {exc}") from None
-        _check_syntax(project, script)
-        try:
-            revs = list(script.walk_revisions())
-        except Exception as exc:  # alembic raises RevisionError/CommandError/KeyError flavours here
-            raise ShipitError(_graph_error(project, script, exc),
-                              hint="every down_revision must name an existing revision") from None
-        if not revs:
-            raise ShipitError(f"{project.rel(project.script_location)}: no revisions found",
-                              hint="create one with `alembic revision -m MESSAGE`")
-        heads = script.get_heads()
-        if len(heads) > 1:
-            names = ", ".join(f"{h} ({project.rel(Path(script.get_revision(h).path))})" for h in sorted(heads))
-            raise ShipitError(
-                f"the migrations have {len(heads)} heads: {names}",
-                hint="merge them with `alembic merge -m 'merge heads' " + " ".join(sorted(heads)) + "`",
-            )
-    return script
-
-
-def _graph_error(project: Project, script: ScriptDirectory, exc: Exception) -> str:
-    """Name the file whose down_revision points nowhere, if we can find it."""
-    known: dict[str, tuple[str, Path]] = {}
-    for d in _version_dirs(script):
-        for path in sorted(d.glob("*.py")):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            values = {}
-            for node in tree.body:
-                target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else (
-                    node.target if isinstance(node, ast.AnnAssign) else None)
-                if isinstance(target, ast.Name) and getattr(node, "value", None) is not None:
-                    with contextlib.suppress(ValueError):
-                        values[target.id] = ast.literal_eval(node.value)
-            if isinstance(values.get("revision"), str):
-                down = values.get("down_revision")
-                known[values["revision"]] = (down, path)
-    for rev, (down, path) in sorted(known.items()):
-        downs = down if isinstance(down, (list, tuple)) else [down]
-        for d in downs:
-            if d is not None and d not in known:
-                return (f"broken revision chain: revision {rev} ({project.rel(path)}) has down_revision "
-                        f"{d!r}, which does not exist")
-    return f"cannot read the revision graph: {exc}"
-
-
-def resolve_revision(project: Project, script: ScriptDirectory, rev: str | None, what: str) -> str:
-    """A full revision id (or ``base``) for ``rev``; ShipitError when it is unknown."""
-    if rev in (None, "", BASE):
-        return BASE
-    with project.running():
-        try:
-            found = script.get_revision(rev)
-        except Exception as exc:  # re-raised with context: alembic's RevisionError/KeyError flavours
-            raise ShipitError(f"{what}: unknown revision {rev!r}: {exc}",
-                              hint="give a revision id that exists in this project's migrations") from None
-    if found is None:
-        return BASE
-    return found.revision
-
-
-def revision_range(project: Project, script: ScriptDirectory, previous: str) -> list[Revision]:
-    """Revisions after ``previous`` up to the head, oldest first, each analysed."""
-    head = script.get_current_head()
-    with project.running():
-        try:
-            scripts = list(script.iterate_revisions(head, previous))
-        except Exception as exc:  # re-raised with context: alembic's RevisionError/KeyError flavours
-            raise ShipitError(f"revision {previous} is not an ancestor of the head {head}: {exc}",
-                              hint="the previous release's head must be in this branch's history; "
-                                   "pass --from REV to choose another starting point") from None
-    out = []
-    for sc in reversed(scripts):
-        down = sc.down_revision
-        downs = tuple(down) if isinstance(down, (list, tuple)) else ((down,) if down else ())
-        path = Path(sc.path)
-        rev = Revision(id=sc.revision, down=downs, message=(sc.doc or "").strip().splitlines()[0] if sc.doc else "",
-                       file=project.rel(path), path=path)
-        analyse(rev)
-        out.append(rev)
-    return out
-
-
-def history_ids(project: Project, script: ScriptDirectory, previous: str) -> list[str]:
-    """Revision ids from the first one up to ``previous`` (inclusive), oldest first."""
-    if previous == BASE:
-        return []
-    with project.running():
-        return [sc.revision for sc in reversed(list(script.iterate_revisions(previous, BASE)))]
+def flask_application(cfg: MigrationsConfig, project_dir: Path, script_dir: Path,
+                      environ: dict[str, str] | None = None) -> tuple[str, str]:
+    """The Flask application whose context env.py needs: migrations.flask_app, else (when env.py uses
+    ``flask.current_app``) FLASK_APP from the environment or the project's .flaskenv."""
+    if cfg.flask_app:
+        return cfg.flask_app, "migrations.flask_app"
+    try:
+        env_text = (script_dir / "env.py").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "", ""
+    if "current_app" not in env_text:
+        return "", ""
+    environ = os.environ if environ is None else environ
+    if environ.get("FLASK_APP"):
+        return environ["FLASK_APP"], "$FLASK_APP"
+    for name in (".flaskenv",):
+        path = project_dir / name
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                m = re.match(r"""^\s*(?:export\s+)?FLASK_APP\s*=\s*['"]?([^'"#\s]+)""", line)
+                if m:
+                    return m.group(1), f"FLASK_APP in {name}"
+    raise ConfigError(f"migrations: {Path(os.path.relpath(script_dir / 'env.py', project_dir)).as_posix()} uses "
+                      "flask.current_app, and no Flask application is named",
+                      hint='set migrations.flask_app (Flask\'s --app syntax, e.g. "package.wsgi:app" or '
+                           '"package:create_app()"), or FLASK_APP in .flaskenv')
 
 
 # --- reading the code of one revision -------------------------------------------------------------------
@@ -345,55 +229,6 @@ def _call_name(node: ast.AST) -> str:
     return ast.unparse(node)
 
 
-def _collect_ops(func: ast.FunctionDef) -> list[Op]:
-    """``op.x(...)`` calls and calls on ``with op.batch_alter_table(T) as b`` handles, in source order."""
-    handles: dict[str, str] = {}
-    for node in ast.walk(func):
-        if isinstance(node, ast.With):
-            for item in node.items:
-                call = item.context_expr
-                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-                        and call.func.attr == "batch_alter_table" and isinstance(item.optional_vars, ast.Name)):
-                    handles[item.optional_vars.id] = str(_const(call.args[0]) if call.args else
-                                                         _const(_kw(call, "table_name")))
-    ops = []
-    for node in ast.walk(func):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and isinstance(node.func.value, ast.Name)):
-            continue
-        owner, name = node.func.value.id, node.func.attr
-        if owner == "op":
-            args = list(node.args)
-            if name == "batch_alter_table":
-                continue
-            table = _const(args[0]) if args else _const(_kw(node, "table_name"))
-            rest = args[1:]
-        elif owner in handles:
-            table, rest = handles[owner], list(node.args)
-        else:
-            continue
-        kwargs = {k.arg: _const(k.value) for k in node.keywords if k.arg}
-        for k in node.keywords:
-            if k.arg in ("type_", "existing_type"):
-                kwargs[k.arg] = _call_name(k.value)
-        column = ""
-        if name in ("drop_column", "alter_column") and rest:
-            column = str(_const(rest[0]))
-        elif name == "add_column" and rest and isinstance(rest[0], ast.Call):
-            col = rest[0]
-            column = str(_const(col.args[0])) if col.args else ""
-            for k in col.keywords:
-                if k.arg in ("nullable", "server_default", "primary_key"):
-                    kwargs[f"column.{k.arg}"] = _const(k.value)
-        elif name == "rename_table" and rest:
-            kwargs["new_table_name"] = _const(rest[0])
-        elif name == "execute" and args:
-            kwargs["sql"] = _const(args[0])
-            table = ""
-        ops.append(Op(name=name, line=node.lineno, table=str(table or ""), column=column, kwargs=kwargs))
-    return sorted(ops, key=lambda o: o.line)
-
-
 def _kw(call: ast.Call, name: str) -> ast.AST | None:
     for k in call.keywords:
         if k.arg == name:
@@ -401,11 +236,173 @@ def _kw(call: ast.Call, name: str) -> ast.AST | None:
     return None
 
 
+def _string_constants(body: list[ast.stmt], deep: bool) -> dict[str, str]:
+    """Names assigned exactly once, to a string literal (module level, or anywhere in a function)."""
+    counts: dict[str, int] = {}
+    values: dict[str, str] = {}
+    nodes = [n for stmt in body for n in (ast.walk(stmt) if deep else [stmt])]
+    for node in nodes:
+        targets: list[ast.AST] = []
+        value = None
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets, value = [node.target], getattr(node, "value", None)
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            targets = [node.target]
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            targets = [i.optional_vars for i in node.items if i.optional_vars is not None]
+        for t in targets:
+            for name in (n.id for n in ast.walk(t) if isinstance(n, ast.Name)):
+                counts[name] = counts.get(name, 0) + 1
+                if isinstance(t, ast.Name) and isinstance(value, ast.Constant) and isinstance(value.value, str) \
+                        and not isinstance(node, ast.AugAssign):
+                    values[name] = value.value
+    return {k: v for k, v in values.items() if counts.get(k) == 1}
+
+
+class _OpCollector:
+    """``op.x(...)`` calls, calls on ``with op.batch_alter_table(T) as b`` handles (each handle bound to the
+    ``with`` that opened it), and the same inside helper functions the revision module defines."""
+
+    def __init__(self, module_consts: dict[str, str], funcs: dict[str, ast.FunctionDef]):
+        self.module_consts = module_consts
+        self.funcs = funcs
+        self.ops: list[Op] = []
+
+    def collect(self, func: ast.FunctionDef, via: str = "", stack: tuple[str, ...] = ()) -> list[Op]:
+        consts = dict(self.module_consts)
+        for arg in func.args.args + func.args.kwonlyargs:
+            consts.pop(arg.arg, None)  # a parameter is whatever the caller passes
+        self._block(func.body, {}, consts, via, stack + (func.name,))
+        return self.ops
+
+    def _name(self, node: ast.AST | None, consts: dict[str, str]) -> str | None:
+        """A literal name, a constant's value, or None (a variable)."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name) and node.id in consts:
+            return consts[node.id]
+        return None
+
+    def _block(self, stmts: list[ast.stmt], handles: dict[str, str | None], consts: dict[str, str], via: str,
+               stack: tuple[str, ...]) -> None:
+        """Statements in order. ``name = "literal"`` holds for the statements after it in the same block (and
+        the blocks inside them); a name assigned inside a nested block is unknown after that block."""
+        local = dict(consts)
+        for stmt in stmts:
+            self._visit(stmt, handles, local, via, stack)
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                value = stmt.value
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    local[stmt.targets[0].id] = value.value
+                    continue
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    local.pop(node.id, None)
+
+    def _visit(self, node: ast.AST, handles: dict[str, str | None], consts: dict[str, str], via: str,
+               stack: tuple[str, ...]) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            return  # nested definitions run only when called
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            inner = dict(handles)
+            for item in node.items:
+                self._visit(item.context_expr, handles, consts, via, stack)
+                call = item.context_expr
+                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                        and call.func.attr == "batch_alter_table" and isinstance(item.optional_vars, ast.Name)):
+                    inner[item.optional_vars.id] = self._name(call.args[0] if call.args else _kw(call, "table_name"),
+                                                              consts)
+            self._block(node.body, inner, consts, via, stack)
+            return
+        if isinstance(node, ast.Call):
+            self._call(node, handles, consts, via, stack)
+        for field_name, value in ast.iter_fields(node):
+            if isinstance(value, list) and value and all(isinstance(v, ast.stmt) for v in value):
+                self._block(value, handles, consts, via, stack)
+            elif isinstance(value, list):
+                for v in value:
+                    if isinstance(v, ast.AST):
+                        self._visit(v, handles, consts, via, stack)
+            elif isinstance(value, ast.AST):
+                self._visit(value, handles, consts, via, stack)
+
+    def _call(self, node: ast.Call, handles: dict[str, str | None], consts: dict[str, str], via: str,
+              stack: tuple[str, ...]) -> None:
+        if isinstance(node.func, ast.Name) and node.func.id in self.funcs and node.func.id not in stack:
+            helper = self.funcs[node.func.id]
+            self.collect(helper, via=via or helper.name, stack=stack)
+            return
+        if not (isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)):
+            return
+        owner, name = node.func.value.id, node.func.attr
+        args = list(node.args)
+        if owner == "op":
+            if name == "batch_alter_table":
+                return
+            table = self._name(args[0] if args else _kw(node, "table_name"), consts)
+            rest = args[1:]
+        elif owner in handles:
+            table, rest = handles[owner], args
+        else:
+            return
+        kwargs = {k.arg: _const(k.value) for k in node.keywords if k.arg}
+        for k in node.keywords:
+            if k.arg in ("type_", "existing_type"):
+                kwargs[k.arg] = _call_name(k.value)
+        column: str | None = ""
+        if name in ("drop_column", "alter_column"):
+            column = self._name(rest[0] if rest else _kw(node, "column_name"), consts)
+        elif name == "add_column" and rest and isinstance(rest[0], ast.Call):
+            col = rest[0]
+            column = self._name(col.args[0], consts) if col.args else ""
+            for k in col.keywords:
+                if k.arg in ("nullable", "server_default", "primary_key"):
+                    kwargs[f"column.{k.arg}"] = _const(k.value)
+        elif name == "rename_table" and rest:
+            kwargs["new_table_name"] = self._name(rest[0], consts) or VARIABLE_TABLE
+        elif name == "execute" and args:
+            kwargs["sql"] = _const(args[0])
+            table = ""
+        self.ops.append(Op(name=name, line=node.lineno, table=table if table is not None else VARIABLE_TABLE,
+                           column=column if column is not None else VARIABLE_COLUMN, kwargs=kwargs, via=via))
+
+
+VARIABLE_TABLE = "a table named by a variable"
+VARIABLE_COLUMN = "a column named by a variable"
+#: Alembic's batch mode copies a table into ``_alembic_tmp_<name>``; dropping a leftover one loses nothing.
+BATCH_TEMP_PREFIX = "_alembic_tmp_"
+
+
+def column_label(table: str, column: str) -> str:
+    """``t.c``, or which part is named by a variable."""
+    if table == VARIABLE_TABLE and column == VARIABLE_COLUMN:
+        return "a column of a table, both named by variables"
+    if table == VARIABLE_TABLE:
+        return f"{column} of {table}"
+    if column == VARIABLE_COLUMN:
+        return f"{column} of {table}"
+    return f"{table}.{column}"
+
+
+def table_label(table: str) -> str:
+    return table if table == VARIABLE_TABLE else f"table {table}"
+
+
+def _collect_ops(func: ast.FunctionDef, module_consts: dict[str, str] | None = None,
+                 funcs: dict[str, ast.FunctionDef] | None = None) -> list[Op]:
+    ops = _OpCollector(module_consts or {}, funcs or {}).collect(func)
+    return sorted(ops, key=lambda o: (o.via != "", o.via, o.line))
+
+
 def analyse(rev: Revision) -> None:
     """Fill in the code facts of ``rev`` from its file's syntax tree."""
     text = rev.path.read_text(encoding="utf-8")
     tree = ast.parse(text, filename=str(rev.path))
     funcs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    consts = _string_constants(tree.body, deep=False)
+    helpers = {k: v for k, v in funcs.items() if k not in ("upgrade", "downgrade")}
     for node in tree.body:
         if isinstance(node, ast.Assign):
             for t in node.targets:
@@ -415,25 +412,35 @@ def analyse(rev: Revision) -> None:
         rev.marker = True
     up = funcs.get("upgrade")
     if up is not None:
-        rev.upgrade_ops = _collect_ops(up)
+        rev.upgrade_ops = _collect_ops(up, consts, helpers)
         rev.upgrade_empty = all(_is_trivial(s) for s in up.body)
     down = funcs.get("downgrade")
     if down is None:
         rev.has_downgrade = False
         return
     rev.downgrade_line = down.lineno
-    rev.downgrade_ops = _collect_ops(down)
+    rev.downgrade_ops = _collect_ops(down, consts, helpers)
     body = [s for s in down.body if not _is_trivial(s)]
     rev.downgrade_empty = not body
     rev.downgrade_raises = any(isinstance(s, ast.Raise) for s in body)
 
 
+def _rebuilt(ops: list[Op]) -> dict[str, str]:
+    """Tables dropped and replaced by renaming a copy (copy-and-swap): {dropped table: the copy's name}."""
+    renamed = {o.kwargs.get("new_table_name"): o.table for o in ops if o.name == "rename_table"}
+    return {o.table: renamed[o.table] for o in ops if o.name == "drop_table" and o.table in renamed
+            and o.table != VARIABLE_TABLE}
+
+
 def code_findings(rev: Revision, allow_destructive: bool) -> list[Finding]:
-    """Destructive operations in ``upgrade()`` (read from the code) and the reversibility verdict."""
+    """Destructive operations in ``upgrade()`` (read from the code, helper functions included)."""
     sev = "warning" if allow_destructive else "error"
     out: list[Finding] = []
+    rebuilt = _rebuilt(rev.upgrade_ops)
 
     def add(code: str, op: Op, message: str, column: str = "") -> None:
+        if op.via:
+            message += f" (in {op.via}())"
         out.append(Finding(sev, code, message, rev.id, rev.file, op.line, op.table, column or op.column,
                            ["code"]))
 
@@ -441,32 +448,49 @@ def code_findings(rev: Revision, allow_destructive: bool) -> list[Finding]:
         kw = op.kwargs
         t, c = op.table, op.column
         if op.name == "drop_table":
-            add("drop_table", op, f"drops table {t}: every row in it is lost")
+            if t.startswith(BATCH_TEMP_PREFIX):
+                continue  # a leftover of Alembic's batch mode: a copy, not data
+            if t in rebuilt:
+                add("rebuild_table", op, f"rebuilds table {t} (copied into {rebuilt[t]}, dropped, the copy renamed "
+                                         f"back): rows or columns the copy leaves out are lost")
+            else:
+                add("drop_table", op, f"drops {table_label(t)}: every row in it is lost")
         elif op.name == "drop_column":
-            add("drop_column", op, f"drops column {t}.{c}: its data is lost")
+            add("drop_column", op, f"drops column {column_label(t, c)}: its data is lost")
         elif op.name == "alter_column":
             if "type_" in kw:
-                add("type_change", op, f"changes the type of {t}.{c} to {kw['type_']}: values may be "
+                add("type_change", op, f"changes the type of {column_label(t, c)} to {kw['type_']}: values may be "
                                        "truncated or fail to convert")
             if kw.get("nullable") is False and "server_default" not in kw:
-                add("set_not_null", op, f"makes {t}.{c} NOT NULL without a server default: fails if any row "
-                                        "holds NULL")
+                add("set_not_null", op, f"makes {column_label(t, c)} NOT NULL without a server default: fails if any "
+                                        "row holds NULL")
+            elif kw.get("nullable") == "<expr>" and "server_default" not in kw:
+                add("set_not_null", op, f"may make {column_label(t, c)} NOT NULL (nullable= is computed) without a "
+                                        "server default: fails if any row holds NULL")
             if kw.get("new_column_name"):
-                add("rename_column", op, f"renames {t}.{c} to {kw['new_column_name']}: code that still uses "
-                                         "the old name breaks")
+                add("rename_column", op, f"renames {column_label(t, c)} to {kw['new_column_name']}: code that still "
+                                         "uses the old name breaks")
         elif op.name == "add_column":
             if kw.get("column.nullable") is False and "column.server_default" not in kw \
                     and not kw.get("column.primary_key"):
-                add("add_not_null", op, f"adds NOT NULL column {t}.{c} without a server default: fails on a "
+                add("add_not_null", op, f"adds NOT NULL column {column_label(t, c)} without a server default: fails on a "
                                         "table that has rows")
         elif op.name == "rename_table":
-            add("rename_table", op, f"renames table {t} to {kw.get('new_table_name')}: code that still uses "
-                                    "the old name breaks")
+            new = kw.get("new_table_name")
+            if new in rebuilt:
+                continue  # the copy of a rebuild takes the old name back: reported as the rebuild
+            add("rename_table", op, f"renames {table_label(t)} to {new}: code that still uses the old name breaks")
     return out
 
 
-def reversibility_findings(rev: Revision, allow_irreversible: bool) -> list[Finding]:
-    """A missing ``downgrade()`` is an error (nobody decided); an irreversible one follows the policy."""
+def reversibility_findings(rev: Revision, allow_irreversible: bool, upgrade_only: bool = False) -> list[Finding]:
+    """A missing ``downgrade()`` is an error (nobody decided), unless the project declares its migrations
+    upgrade-only; an irreversible revision follows the policy."""
+    if not rev.has_downgrade and upgrade_only:
+        return [Finding("warning" if allow_irreversible else "error", "irreversible",
+                        f"revision {rev.id} has no downgrade() (migrations.upgrade_only: the project's migrations go "
+                        "forward only): the way back past it is restoring the backup", rev.id, rev.file, None,
+                        found_by=["code"])]
     if not rev.has_downgrade:
         return [Finding("error", "missing_downgrade",
                         f"revision {rev.id} has no downgrade() function; write one, or make it raise "
@@ -479,11 +503,18 @@ def reversibility_findings(rev: Revision, allow_irreversible: bool) -> list[Find
 
 
 def downgrade_data_loss(rev: Revision) -> list[str]:
-    """What rolling ``rev`` back throws away (for ROLLBACK.md's warnings)."""
-    out = []
+    """What rolling ``rev`` back throws away (for ROLLBACK.md's warnings), one line per table or column."""
+    out: list[str] = []
+    rebuilt = _rebuilt(rev.downgrade_ops)
     for op in rev.downgrade_ops:
-        if op.name == "drop_table":
-            out.append(f"drops table {op.table} and every row written to it since the upgrade")
+        if op.name == "drop_table" and not op.table.startswith(BATCH_TEMP_PREFIX):
+            line = (f"rebuilds table {op.table} from a copy: rows or columns the copy leaves out are lost"
+                    if op.table in rebuilt else
+                    f"drops {table_label(op.table)} and every row written to it since the upgrade")
         elif op.name == "drop_column":
-            out.append(f"drops column {op.table}.{op.column} and the values written to it since the upgrade")
+            line = f"drops column {column_label(op.table, op.column)} and the values written to it since the upgrade"
+        else:
+            continue
+        if line not in out:
+            out.append(line)
     return out

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from shipit.migrations.scripts import Finding, Revision
+from shipit.migrations.scripts import VARIABLE_TABLE, Finding, Revision
 
-_MARKER = re.compile(r"^-- Running (upgrade|downgrade) (\S*) -> (\S*)\s*$", re.MULTILINE)
+# "-- Running upgrade a1 -> b2"; a merge lists its parents: "-- Running upgrade p1, p2 -> m3"
+_MARKER = re.compile(r"^-- Running (upgrade|downgrade) (.*?) -> (.*?)\s*$", re.MULTILINE)
 _NAME = r'("[^"]+"|`[^`]+`|\[[^\]]+\]|[\w$.]+)'
 _STMT_END = re.compile(r";[ \t]*\n")
 
@@ -56,7 +57,10 @@ def split_by_revision(sql: str, direction: str = "upgrade") -> list[Statement]:
 
 _RULES: list[tuple[str, re.Pattern, str]] = [
     ("drop_table", re.compile(rf"^DROP TABLE (?:IF EXISTS )?{_NAME}", re.I), "drops table {t}: every row in it is lost"),
-    ("drop_column", re.compile(rf"^ALTER TABLE {_NAME} DROP (?:COLUMN )?(?:IF EXISTS )?{_NAME}", re.I),
+    # DROP CONSTRAINT / INDEX / KEY / DEFAULT / NOT NULL ... drop no data: only a column is a column
+    ("drop_column", re.compile(rf"^ALTER TABLE (?:ONLY )?{_NAME} DROP (?:COLUMN )?(?:IF EXISTS )?"
+                               rf"(?!(?:CONSTRAINT|INDEX|KEY|PRIMARY|FOREIGN|UNIQUE|CHECK|DEFAULT|NOT|PARTITION)\b)"
+                               rf"{_NAME}", re.I),
      "drops column {t}.{c}: its data is lost"),
     ("type_change", re.compile(rf"^ALTER TABLE {_NAME} ALTER COLUMN {_NAME} (?:SET DATA )?TYPE\b", re.I),
      "changes the type of {t}.{c}: values may be truncated or fail to convert"),
@@ -77,10 +81,22 @@ _ADD_COLUMN = re.compile(rf"^ALTER TABLE {_NAME} ADD (?:COLUMN )?{_NAME} (.*)$",
 _CREATE_TABLE = re.compile(rf"^CREATE TABLE (?:IF NOT EXISTS )?{_NAME}", re.I)
 
 
+_RENAME_TO = [re.compile(rf"^ALTER TABLE {_NAME} RENAME TO {_NAME}", re.I),
+              re.compile(rf"^RENAME TABLE {_NAME} TO {_NAME}", re.I)]
+_BATCH_TEMP = "_alembic_tmp_"
+
+
 def destructive_statements(statements: list[Statement], dialect: str, revisions: dict[str, Revision],
                            allow_destructive: bool) -> list[Finding]:
     sev = "warning" if allow_destructive else "error"
     out = []
+    # copy-and-swap: a table dropped and replaced, in the same revision, by renaming a copy to its name
+    swapped: dict[tuple[str, str], str] = {}
+    for st in statements:
+        for pattern in _RENAME_TO:
+            m = pattern.match(st.text)
+            if m:
+                swapped[(st.revision, _ident(m.group(2)))] = _ident(m.group(1))
     for st in statements:
         rev = revisions.get(st.revision)
         file = rev.file if rev else ""
@@ -90,6 +106,15 @@ def destructive_statements(statements: list[Statement], dialect: str, revisions:
                 t = _ident(m.group(1))
                 c = _ident(m.group(2)) if code in ("drop_column", "type_change", "set_not_null",
                                                    "rename_column") else ""
+                if code == "drop_table" and t.startswith(_BATCH_TEMP):
+                    break  # a leftover copy of Alembic's batch mode
+                if code == "drop_table" and (st.revision, t) in swapped:
+                    code, message = "rebuild_table", (f"rebuilds table {{t}} (copied into {swapped[(st.revision, t)]}, "
+                                                      "dropped, the copy renamed back): rows or columns the copy "
+                                                      "leaves out are lost")
+                if code == "rename_table" and any(k[0] == st.revision and v == t for k, v in swapped.items()) \
+                        and any(f.code == "rebuild_table" and f.revision == st.revision for f in out):
+                    break  # the copy of a rebuild takes the old name back: reported as the rebuild
                 out.append(Finding(sev, code, message.format(t=t, c=c), st.revision, file, None, t, c,
                                    [f"sql:{dialect}"]))
                 break
@@ -170,6 +195,11 @@ def merge(findings: list[Finding]) -> list[Finding]:
     """One finding per (revision, code, table, column); ``found_by`` lists every source that saw it."""
     merged: dict[tuple, Finding] = {}
     order = {"code": 0}
+    # The code may only know "a table named by a variable" where the SQL names the table: one finding.
+    literal = {(f.revision, f.code, f.column): f.table for f in findings
+               if "code" not in f.found_by and f.table and f.table != VARIABLE_TABLE}
+    findings = [Finding(**{**f.__dict__, "table": literal[(f.revision, f.code, f.column)]})
+                if f.table == VARIABLE_TABLE and (f.revision, f.code, f.column) in literal else f for f in findings]
     for f in findings:
         key = (f.revision, f.code, f.table, f.column) if f.code not in ("pg_lock", "pg_bulk_update") else (
             f.revision, f.code, f.table, f.message)

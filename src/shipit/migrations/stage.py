@@ -22,12 +22,15 @@ class MigrationsStage(Stage):
         return plan.options.get("database_url") or os.environ.get(VERIFY_URL_ENV)
 
     def requirements(self, plan: ReleasePlan):
-        from shipit.migrations.verify import (
-            backend_of,  # Alembic and SQLAlchemy: imported when used
+        from shipit.migrations.runner.live import (
+            backend_of,  # SQLAlchemy: imported when used
         )
 
         cfg = plan.config.migrations
-        tools = []
+        tools = [Tool("migrations folder", why="alembic.ini and the Alembic script directory (env.py, versions/)",
+                      probe=lambda: _locate(cfg, plan.project_dir)),
+                 Tool("project Python", why="runs the project's env.py and revisions: Alembic must import there",
+                      probe=lambda: _interpreter(cfg, plan.project_dir))]
         if "sqlite" in cfg.dialects:
             tools.append(Tool("sqlite3", why="runs sqlite/upgrade.sql and downgrade.sql to prove they apply",
                               optional=True, install_hint="apt-get install sqlite3"))
@@ -68,6 +71,37 @@ class MigrationsStage(Stage):
             dialect, direction = path.parent.name, path.stem
             ctx.artifacts.add(path, Kind.SQL, name=f"{dialect}-{direction}", dialect=dialect, direction=direction,
                               revision_range=rng if direction == "upgrade" else f"{plan.head}:{plan.reachable}")
+
+
+def _locate(cfg, project_dir) -> tuple[bool, str]:
+    from shipit.core.errors import ShipitError
+    from shipit.migrations.scripts import load_project
+
+    try:
+        project = load_project(cfg, project_dir)
+    except ShipitError as exc:
+        return False, exc.message + (f" ({exc.hint})" if exc.hint else "")
+    versions = project.script_location / "versions"
+    count = sum(1 for p in versions.rglob("*.py") if p.name != "__init__.py") if versions.is_dir() else 0
+    ini = f"{project.rel(project.ini)} → " if project.ini else ""
+    return True, f"{ini}{project.rel(project.script_location)} ({count} revision file(s))"
+
+
+def _interpreter(cfg, project_dir) -> tuple[bool, str]:
+    from shipit.core.errors import ShipitError
+    from shipit.migrations.interpreter import discover, probe, summary
+
+    try:
+        python = discover(project_dir, cfg.python)
+    except ShipitError as exc:
+        return False, exc.message
+    modules = ("alembic", "sqlalchemy") + (("flask", "flask_migrate") if cfg.flask_app else ())
+    info = probe(python, modules, cwd=project_dir)
+    ok = "error" not in info and all(info.get(m) for m in modules)
+    detail = f"{python.describe()}: {summary(info)}"
+    if not ok:
+        detail += ("; install the project's dependencies there" if "error" not in info else "")
+    return ok, detail
 
 
 STAGES = [MigrationsStage]

@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: GPL-2.0+
+__version__ = '1.4.0'

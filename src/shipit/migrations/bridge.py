@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from shipit.core.errors import ShipitError
+from shipit.core.errors import ShipitError, missing_module
 from shipit.migrations import runner
 
 PACKAGE = "shipit_migrations_runner"
@@ -172,7 +172,7 @@ def call(op: str, _spec: dict[str, Any] | None = None, **args: Any) -> Any:
         try:
             return runner.call(op, **args)
         except runner.RunnerError as exc:
-            raise ShipitError(exc.message, hint=exc.hint or None) from None
+            raise _error(exc.as_dict(), None) from None
     if op == "offline_sql" and len(args.get("dialects") or []) > 1:
         out: dict[str, Any] = {}
         for dialect in args["dialects"]:
@@ -206,7 +206,18 @@ def call(op: str, _spec: dict[str, Any] | None = None, **args: Any) -> Any:
                           f"{error.get('message')}" + ("\n" + "\n".join(trace[-6:]) if trace else ""),
                           hint="if the project's own `alembic` works in that environment, this is a bug in shipit",
                           exit_code=70)
-    raise ShipitError(error.get("message", f"{op} failed"), hint=error.get("hint") or None)
+    raise _error(error, python)
+
+
+def _error(error: dict[str, Any], python: str | None) -> ShipitError:
+    """A runner's error as shipit reports it. A database driver missing from shipit's own Python names the
+    extra that brings it; missing from the project's Python, the interpreter to install it into."""
+    missing = (error.get("details") or {}).get("missing_module")
+    if missing and python is None:
+        return missing_module(ModuleNotFoundError(name=missing))
+    if missing:
+        return ShipitError(error.get("message", ""), hint=f"install {missing} in the project's environment ({python})")
+    return ShipitError(error.get("message", "the migrations runner failed"), hint=error.get("hint") or None)
 
 
 _WARNED: set[str] = set()
@@ -218,7 +229,7 @@ def errors() -> Iterator[None]:
     try:
         yield
     except runner.RunnerError as exc:
-        raise ShipitError(exc.message, hint=exc.hint or None) from None
+        raise _error(exc.as_dict(), None) from None
 
 
 def caller(spec: dict[str, Any]) -> Callable[..., Any]:

@@ -76,8 +76,9 @@ def connection_error(exc: BaseException, url: str, doing: str) -> RunnerError:
                 "--database-url / SHIPIT_VERIFY_DATABASE_URL)")
     else:
         hint = f"tried {tried} as user {u.username!r}"
+    missing = {"missing_module": exc.name} if isinstance(exc, ModuleNotFoundError) and exc.name else {}
     return RunnerError("connection", f"{doing} on {redact(url)} failed (tried {tried}): {type(exc).__name__}: "
-                                     f"{short}", hint, url=redact(url))
+                                     f"{short}", hint, url=redact(url), **missing)
 
 
 # --- scratch databases ------------------------------------------------------------------------------------------

@@ -26,8 +26,14 @@ from shipit.core.options import (
 from shipit.signing.cli import trust_from_options, with_identity
 
 
+#: Exit code of an internal error (a bug in shipit), distinct from findings (1) and usage errors (2);
+#: 70 is EX_SOFTWARE in sysexits.h.
+EXIT_INTERNAL = 70
+
+
 class ShipitGroup(click.Group):
-    """Turns ShipitError into a clear message and exit code; tracebacks only with -v."""
+    """Turns ShipitError into a clear message and exit code, and any other exception into an internal
+    error (exit 70, never 1: a crash must not look like findings); tracebacks only with -v."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -43,6 +49,17 @@ class ShipitGroup(click.Group):
         except KeyboardInterrupt:
             err_console.print("[red]interrupted[/]")
             sys.exit(130)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug: say so, keep the traceback for -v
+            verbose = bool(ctx.obj and ctx.obj.get("verbose"))
+            if verbose:
+                err_console.print(traceback.format_exc(), markup=False, highlight=False)
+            err_console.print(f"internal error: {type(exc).__name__}: {exc}", markup=False, highlight=False,
+                              style="bold red")
+            err_console.print("hint: this is a bug in shipit, not a problem in your files; run again with -v "
+                              "for the traceback and report it", markup=False, highlight=False)
+            sys.exit(EXIT_INTERNAL)
 
 
 @click.group(cls=ShipitGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -42,7 +42,7 @@ def test_breaking_the_demo_is_caught(demo_copy):
                                          "  allow_failure: true\n"))
     report = validate_files(load_policy(demo_copy / "shipit.yaml", required=True), zizmor=False)
     got = {(f.rule, f.file, f.message.split(" (")[0]) for f in report.findings}
-    assert ("gate-soft-fail", ".gitlab-ci.yml", "gate job 'sast'") in got
+    assert ("gate-soft-fail", ".gitlab-ci.yml", "gate 'sast'") in got
     gate_order = {m for r, f, m in got if r == "gate-order" and f == ".github/workflows/ci.yml"}
     assert "release job 'release' can run without a passing test job" in gate_order
     assert "deploy job 'deploy' can run without a passing sast job" in gate_order

@@ -13,7 +13,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 from shipit.core.errors import ShipitError
 
@@ -43,6 +45,54 @@ def load_yaml(data: bytes, where: str) -> Any:
                               (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0) from None
     except Exception as exc:  # ruamel raises a few errors without a mark (duplicate keys, bad tags)
         raise YamlSyntaxError(where, str(exc) or type(exc).__name__) from None
+
+
+class _LenientConstructor(RoundTripConstructor):
+    """Accepts several ``<<`` merge keys in one mapping, as Ruby's YAML parser (and so GitLab) does: they are
+    folded into one ``<<: [later, ..., earlier]`` so a later merge wins, and each fold's line is recorded."""
+
+    def flatten_mapping(self, node: Any) -> Any:
+        merges = [(k, v) for k, v in node.value if k.tag == "tag:yaml.org,2002:merge"]
+        if len(merges) > 1:
+            items: list = []
+            for _key, value in reversed(merges):
+                items += value.value if isinstance(value, SequenceNode) else [value]
+            first = node.value.index(merges[0])
+            rest = [kv for kv in node.value if kv not in merges]
+            seq = SequenceNode("tag:yaml.org,2002:seq", items, merges[0][1].start_mark, merges[-1][1].end_mark)
+            rest.insert(first, (merges[0][0], seq))
+            node.value = rest
+            self.loader.duplicate_merges.append(merges[1][0].start_mark.line + 1)
+        return super().flatten_mapping(node)
+
+
+@dataclass
+class Documents:
+    """Every YAML document of a file (``load_documents``), and the lines of folded duplicate ``<<`` keys."""
+
+    documents: list
+    duplicate_merges: list[int]
+
+
+def load_documents(data: bytes, where: str) -> Documents:
+    """All documents of ``data`` (round-trip trees), tolerating duplicate ``<<`` merge keys.
+
+    For files other tools produce or accept (CI pipelines): GitLab's ``spec:`` header is a first document,
+    and Ruby's YAML parser takes several ``<<`` keys in one mapping. ``shipit.yaml`` stays strict
+    (:func:`load_yaml`).
+    """
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _LenientConstructor
+    yaml.duplicate_merges = []
+    try:
+        docs = list(yaml.load_all(data))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise YamlSyntaxError(where, exc.problem or exc.context or "invalid YAML",
+                              (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0) from None
+    except Exception as exc:  # ruamel raises a few errors without a mark (bad tags)
+        raise YamlSyntaxError(where, str(exc) or type(exc).__name__) from None
+    return Documents(docs, sorted(set(yaml.duplicate_merges)))
 
 
 def plain(node: Any) -> Any:

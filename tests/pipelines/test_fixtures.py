@@ -34,6 +34,8 @@ def test_fixture_findings_are_exactly_the_expected_ones(case):
     assert findings_of(case) == expected
     if case.startswith("good"):
         assert expected == []
+    elif case.startswith("warn"):
+        assert expected and {f["severity"] for f in expected} == {"warning"}
     else:
         assert any(f["severity"] == "error" for f in expected)
 
@@ -53,6 +55,24 @@ def test_expected_rules_per_case():
                                                   "secret-echo", "gate-order", "id-token-write"}
     msgs = json.loads((FIXTURES / "deploy-not-gated" / "expected.json").read_text())
     assert "without a passing test job" in msgs[0]["message"]
+    # the classes of problems shipit used to miss on real pipelines, each failing clearly
+    assert rules["gitlab-latest-templates"] == {("gate-order", 27)}  # publish on tags: the .latest templates never run there
+    assert rules["gitlab-manual-test-gate"] == {("gate-soft-fail", 6)}  # `when: manual` on the test job
+    assert rules["gitlab-reference-release-cli"] == {("gate-order", 15)}  # release-cli behind `script: !reference`
+    assert {r for r, _ in rules["release-not-named-release"]} == {"gate-order", "required-category"}
+    assert rules["github-continue-on-error-matrix"] == {("gate-soft-fail", 11)}
+    assert rules["github-secret-to-stderr"] == {("secret-echo", 15)}  # not the `if [ -z ... ]` test or $(cat ...)
+    assert rules["github-pr-target-merge-commit"] == {("pr-target-checkout", 11)}
+    assert rules["gates-cannot-fail"] == {("gate-soft-fail", 4)}
+    assert rules["github-always-result-checked"] == {("gate-bypass", 25)}  # `mirror`, not the result-checked `publish`
+    assert rules["github-reusable-calls"] == {("required-category", 0), ("reusable-workflow-missing", 12)}
+    assert {r for r, _ in rules["warn-unresolved-release"]} == {"include-unresolved"}
+    assert {r for r, _ in rules["warn-platform-syntax"]} == {"schema-deviation"}
+    by_case = {case: json.loads((FIXTURES / case / "expected.json").read_text()) for case in CASES}
+    assert "in tag pipelines" in by_case["gitlab-latest-templates"][0]["message"]
+    assert "`when: manual`" in by_case["gitlab-manual-test-gate"][0]["message"]
+    assert "|| true" in by_case["gates-cannot-fail"][0]["message"]
+    assert "stderr" in by_case["github-secret-to-stderr"][0]["message"]
 
 
 @pytest.mark.parametrize("case,expect_ok", [("good-github", True), ("good-gitlab", True), ("schema-invalid", False),

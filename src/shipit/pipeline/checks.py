@@ -404,6 +404,7 @@ def _ancestors(job: Job, jobs: dict[str, Job], source: str | None) -> list[Job]:
             continue
         seen[key] = jobs[key]
         todo.extend(n for n in jobs[key].needs if n in jobs and jobs[n].may_run(source))
+    seen.pop(job.key, None)  # a needs/stage cycle (GitLab rejects it) must not make a job its own gate
     return list(seen.values())
 
 
@@ -421,17 +422,19 @@ def _same_job(job: Job, need: str, gated: list[str]) -> bool:
 
 
 def _gates(jobs: dict[str, Job], policy: PipelineConfig) -> list[Finding]:
+    """gate-order: one finding per gap. Release and deploy jobs of one file that miss the same gate in the
+    same pipelines are one problem (one missing or misplaced gate), reported once, listing them."""
     out = []
+    gaps: dict[tuple, list[tuple[Job, list[str], list[str | None], str, str]]] = {}
     for job in jobs.values():
         gated = _gated(job, policy)
         if not job.checked or not gated:
             continue
         needs = [n for n in dict.fromkeys(c for g in gated for c in policy.gates[g]) if n not in gated]
         out += _bypass(job, jobs, needs, gated)
-        sources = job.sources
         for need in needs:
             missing: list[str | None] = []
-            for source in sources:
+            for source in job.sources:
                 before = _ancestors(job, jobs, source)
                 if any(_hard(a, need, source) for a in before) or _same_job(job, need, gated):
                     continue
@@ -439,37 +442,58 @@ def _gates(jobs: dict[str, Job], policy: PipelineConfig) -> list[Finding]:
                     continue  # only soft providers: reported once per provider by _soft_fail
                 missing.append(source)
             if missing:
-                out.append(_gate_order(job, jobs, need, gated, missing))
+                where, hint = _gap(job, jobs, need, missing)
+                gaps.setdefault((job.file, need, where), []).append((job, gated, missing, where, hint))
+    for (file, need, where), items in gaps.items():
+        out.append(_gate_order(items, jobs, need, where))
     return out
 
 
-def _gate_order(job: Job, jobs: dict[str, Job], need: str, gated: list[str], missing: list[str | None]) -> Finding:
-    before = _ancestors(job, jobs, missing[0])
-    deps = ", ".join(sorted(a.id for a in before)) or "nothing"
+def _gap(job: Job, jobs: dict[str, Job], need: str, missing: list[str | None]) -> tuple[str, str]:
+    """(where: " in tag pipelines" when the gate exists but not where the job runs, a hint about it)."""
+    if job.outcomes is None or missing == [None]:
+        return "", ""
     same_pipeline = [j for j in jobs.values() if need in j.categories and j is not job and j.checked
-                     and (j.file == job.file or (job.outcomes is not None and j.outcomes is not None))]
-    where = ""
-    hint = ""
-    if job.outcomes is not None and missing != [None]:
-        elsewhere = [j for j in same_pipeline if not any(j.may_run(s) for s in missing)]
-        if elsewhere or set(missing) != set(job.sources):
-            where = f" in {rules.describe(set(missing))}"
-        if elsewhere:
-            runs = sorted({s for j in elsewhere for s in j.sources if s})
-            hint = (f"{', '.join(sorted(j.id for j in elsewhere)[:4])} never run in {rules.describe(set(missing))} "
-                    f"(their rules; they run in {rules.describe(set(runs)) or 'no pipeline'}): add a {need} job "
-                    f"that runs where '{job.id}' runs and make '{job.id}' depend on it")
+                     and j.outcomes is not None]
+    elsewhere = [j for j in same_pipeline if not any(j.may_run(s) for s in missing)]
+    where = f" in {rules.describe(set(missing))}" if elsewhere or set(missing) != set(job.sources) else ""
+    if not elsewhere:
+        return where, ""
+    runs = sorted({s for j in elsewhere for s in j.sources if s})
+    names = sorted(j.id for j in elsewhere)
+    return where, (f"{', '.join(names[:4])}{' and others' if len(names) > 4 else ''} never run in "
+                   f"{rules.describe(set(missing))} (their rules; they run in {rules.describe(set(runs)) or 'no pipeline'})"
+                   f": add a {need} job that runs there and make the release depend on it")
+
+
+def _gate_order(items: list[tuple[Job, list[str], list[str | None], str, str]], jobs: dict[str, Job], need: str,
+                where: str) -> Finding:
+    items = sorted(items, key=lambda i: (i[0].line, i[0].id))
+    first, gated, missing, _where, hint = items[0]
+    before = _ancestors(first, jobs, missing[0])
+    deps = ", ".join(sorted(a.id for a in before)) or "nothing"
+    roles = sorted({c for _j, g, _m, _w, _h in items for c in g}, key=GATED_ORDER.index)
+    if len(items) == 1:
+        message = (f"{_role(gated)} job '{first.id}' can run{where} without a passing {need} job "
+                   f"(it depends on: {deps})")
+        subject = f"'{first.id}'"
+    else:
+        names = [f"'{j.id}'" for j, *_rest in items]
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        message = (f"{len(items)} {'/'.join(roles)} jobs can run{where} without a passing {need} job: {shown} "
+                   f"('{first.id}' depends on: {deps})")
+        subject = "them"
     if not hint:
-        providers = sorted(j.id for j in same_pipeline if j.file == job.file)
-        hint = (f"add `needs: [{', '.join(providers)}]` to '{job.id}'" if providers and job.platform == "github"
-                else f"make '{job.id}' need {', '.join(providers)} (needs:, or a later stage)" if providers
-                else f"add a {need} job ({TOOLS_HINT[need]}) and make '{job.id}' depend on it")
-    if job.after_workflow_run and not before:
+        providers = sorted(j.id for j in jobs.values() if need in j.categories and j.file == first.file
+                           and j.checked and all(j is not i[0] for i in items))
+        hint = (f"add `needs: [{', '.join(providers)}]` to {subject}" if providers and first.platform == "github"
+                else f"make {subject} need {', '.join(providers)} (needs:, or a later stage)" if providers
+                else f"add a {need} job ({TOOLS_HINT[need]}) and make {subject} depend on it")
+    if first.after_workflow_run and not before:
         hint += ("; a workflow_run job runs after the upstream workflow only if it checks "
                  "`if: github.event.workflow_run.conclusion == 'success'`")
-    return Finding("gate-order", "error", job.file, job.line,
-                   f"{_role(gated)} job '{job.id}' can run{where} without a passing {need} job "
-                   f"(it depends on: {deps})", hint, job=job.id)
+    return Finding("gate-order", "error", first.file, first.line, message, hint,
+                   job=first.id if len(items) == 1 else "")
 
 
 def _bypass(job: Job, jobs: dict[str, Job], needs: list[str], gated: list[str]) -> list[Finding]:
@@ -531,9 +555,9 @@ def _soft_fail(jobs: dict[str, Job], policy: PipelineConfig) -> list[Finding]:
         cats = sorted(n for n, _g in items)
         dependants = sorted({g for _n, gs in items for g in gs})
         who = ", ".join(f"'{d}'" for d in dependants[:4]) + (" and others" if len(dependants) > 4 else "")
-        command = next((gate.soft_categories[c] for c in cats if c in gate.soft_categories), "")
-        if command and all(c in gate.soft_categories for c in cats) and not gate.soft_fail:
-            why = f"`{command}` cannot fail"
+        commands = list(dict.fromkeys(gate.soft_categories[c] for c in cats if c in gate.soft_categories))
+        if commands and all(c in gate.soft_categories for c in cats) and not gate.soft_fail:
+            why = " and ".join(f"`{c}`" for c in commands) + " cannot fail"
             fix = "let the check fail (drop `|| true` / `--exit-zero`), or run a blocking check as well"
             line = gate.line
         else:

@@ -91,7 +91,7 @@ def _continue_on_error(value: Any, matrix: dict[str, list[Any]]) -> str:
         m = re.fullmatch(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}", value.strip())
         if m and m.group(1) in matrix and all(v is False or str(v).lower() == "false" for v in matrix[m.group(1)]):
             return ""
-        return f"`continue-on-error: {value}` (true for some runs)"
+        return f"`continue-on-error: {value}`, true for some runs"
     return ""
 
 
@@ -328,7 +328,7 @@ def _echo_findings(step: Step, job: Job, wf: Workflow, secret_names: set[str], l
                                               or re.search(rf"\$\{{\{{\s*env\.{re.escape(v)}\s*\}}\}}", text)]
         if leaked and cmd.line not in seen:
             seen.add(cmd.line)
-            where = " to stderr" if re.search(r"(?<![0-9])1?>&2", cmd.text) else ""
+            where = " (to stderr, which the log shows too)" if re.search(r">&\s*2\b", cmd.text) else ""
             out.append(Finding("secret-echo", "error", wf.file, base + cmd.line if base else step.line,
                                f"{label} prints secret {', '.join(sorted(set(leaked)))} to the log{where}",
                                "never print secrets (stderr reaches the log too); pass them through env: to the "

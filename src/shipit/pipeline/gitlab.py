@@ -352,9 +352,11 @@ def _outcomes(job: Job, spec: dict, own: dict, wf: Workflow, label: str, m: Merg
         job.soft_fail_line = line_of(own, "allow_failure") or job.line
     else:
         manual = any(w == "manual" for v in runs.values() for w, _s in v)
-        job.soft_reason = ("`when: manual`, and a manual job may fail (or never be run) without failing the "
-                           "pipeline: `allow_failure` defaults to true for manual jobs" if manual
-                           else "a rule sets `allow_failure: true`")
+        job.soft_reason = ("`when: manual`: a manual job allows failure by default, so it may fail or never run"
+                           if manual else "a rule sets `allow_failure: true`")
+        if manual:
+            job.soft_fix = (f"run '{job.id}' automatically, or add `allow_failure: false` to it so the pipeline "
+                            "waits for it to pass")
         job.soft_fail_line = line_of(own, "when") or line_of(own, "rules") or job.line
     job.soft_sources = set(soft_sources)
 
@@ -466,7 +468,7 @@ def _echo_findings(body: dict, part: str, file: str, who: str, job: str, secret_
                 leaked = secret_names_in(text, secret_names)
             if leaked:
                 line = base + (1 + cmd.line if block else 0)
-                where = " to stderr" if re.search(r">&\s*2", cmd.text) else ""
+                where = " (to stderr, which the log shows too)" if re.search(r">&\s*2\b", cmd.text) else ""
                 out.append(Finding("secret-echo", "error", file, line,
                                    f"{who} prints secret variable {', '.join(sorted(set(leaked)))} to the job "
                                    f"log{where}", "never print secrets (stderr reaches the log too); mark the "

@@ -25,7 +25,7 @@ BUILTIN: dict[str, dict[str, list[str]]] = {
         "jobs": [],
         "uses": [],
         "run": [r"\bpytest\b", r"^tox\b", r"^nox\b", r"\b(?:python3?|coverage\s+run)\s+(?:-\S+\s+)*-m\s+(?:unittest|pytest)\b",
-                r"^go\s+test\b", r"^gotestsum\b", r"^(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?test[\w:-]*\b",
+                r"^go\s+test\b", r"^gotestsum\b", r"^(?:npm|pnpm|yarn|bun)\s+(?:-\S+(?:\s+[^-\s]\S*)?\s+)*(?:run\s+)?test[\w:-]*\b",
                 rf"^make\b.*{_TESTWORD}", rf"^task\s+{_TESTWORD}", r"^just\s+test\b",
                 r"^cargo\s+(?:\+\S+\s+)?(?:test|nextest)\b", r"^(?:bundle\s+exec\s+)?(?:rspec|rake\s+(?:test|spec))\b",
                 r"^(?:mvn|\./mvnw|mvnw)\b.*\b(?:test|verify)\b", r"^(?:gradle|\./gradlew|gradlew)\b.*\btest\w*\b",
@@ -44,7 +44,7 @@ BUILTIN: dict[str, dict[str, list[str]]] = {
         "run": [r"\bruff\b", r"\bflake8\b", r"\bpylint\b", r"\bblack\b.*--check\b", r"\bmypy\b", r"\bpyright\b",
                 r"(?<![\w-])pre-commit(?![\w-])", r"\bactionlint\b", r"\bshellcheck\b", r"\bgolangci-lint\b",
                 r"^go\s+vet\b", r"^staticcheck\b", r"\brubocop\b", r"\beslint\b", r"\bprettier\b.*--check\b",
-                r"^(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?(?:lint|typecheck|check-types|format:check)[\w:-]*\b",
+                r"^(?:npm|pnpm|yarn|bun)\s+(?:-\S+(?:\s+[^-\s]\S*)?\s+)*(?:run\s+)?(?:lint|typecheck|check-types|format:check)[\w:-]*\b",
                 r"^make\s+(?:\S+\s+)*(?:lint|vet|check-fmt|fmt-check|style|format-check)[\w-]*\b",
                 r"^task\s+lint\b", r"^cargo\s+(?:\+\S+\s+)?(?:clippy|fmt\b.*--check|shear|machete)\b",
                 r"^helm\s+lint\b", r"\byamllint\b", r"\bhadolint\b", r"\bmarkdownlint", r"\bpydocstyle\b",
@@ -71,7 +71,7 @@ BUILTIN: dict[str, dict[str, list[str]]] = {
                  r"[\w.-]*\.ya?ml$"],
         "run": [r"\bpip-audit\b", r"\bosv-scanner\b", r"^trivy\b", r"^grype\b", r"\bsafety\b.*\b(?:check|scan)\b",
                 r"^make\s+(?:\S+\s+)*(?:vulnerability-scan|vuln[\w-]*|dependency-scan|deps-audit|audit)\b",
-                r"^(?:npm|pnpm)\s+audit\b", r"^yarn\s+(?:npm\s+)?audit\b", r"\bgovulncheck\b",
+                r"^(?:npm|pnpm)\s+(?:-\S+(?:\s+[^-\s]\S*)?\s+)*audit\b", r"^yarn\s+(?:npm\s+)?audit\b", r"\bgovulncheck\b",
                 r"^cargo\s+(?:audit|deny)\b", r"^bundle(?:r)?[\s-]+audit\b", r"^snyk\s+test\b",
                 r"\bdependency-check\b", r"^composer\s+audit\b"],
     },
@@ -210,7 +210,7 @@ def run_categories(recognisers: dict[str, Recogniser], script: str) -> Found:
         for cat, r in recognisers.items():
             if _any(r.run, text):
                 if cmd.soft:
-                    found.soft.setdefault(cat, cmd.text.strip()[:80])
+                    found.soft.setdefault(cat, (cmd.text.strip()[:80] + " " + cmd.fallback).strip())
                 else:
                     found.hard.add(cat)
                     found.first.setdefault(cat, index + 1)

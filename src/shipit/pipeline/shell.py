@@ -42,6 +42,7 @@ class Command:
     words: list[str]  # its words after leading keywords, assignments and wrappers
     line: int  # 0-based line of the script where it starts
     soft: bool = False  # its failure cannot fail the script (`|| true`, --exit-zero)
+    fallback: str = ""  # the `|| ...` that swallows its failure
     output: str = "log"  # log | pipe | file | captured
     heredoc: str = ""  # body of a here-document fed to it
     herestring: str = ""  # `<<< word`
@@ -225,6 +226,7 @@ def _parse(tokens: list[tuple[str, str, int]], out: list[Command], bodies: dict[
     pipelines = [(p, c) for p, c in pipelines if any(seg for seg in p)]
     for idx, (pipeline, connector) in enumerate(pipelines):
         soft = False
+        alt = ""
         if connector == "||" and idx + 1 < len(pipelines):
             alt = " ".join(t for seg in pipelines[idx + 1][0] for _, t, _ in seg)
             soft = bool(CANNOT_FAIL.match(alt))
@@ -237,6 +239,8 @@ def _parse(tokens: list[tuple[str, str, int]], out: list[Command], bodies: dict[
             elif pos < len(built) - 1 and cmd.output == "log":
                 cmd.output = "pipe"
                 cmd.pipe_to = names[pos + 1:]
+            if soft and not cmd.soft:
+                cmd.fallback = f"|| {alt}"
             cmd.soft = cmd.soft or soft
             out.append(cmd)
             for word in cmd.words + cmd.assignments:  # $(...) and `...` run too, their output captured

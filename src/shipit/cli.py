@@ -42,9 +42,11 @@ class ShipitGroup(click.Group):
             verbose = bool(ctx.obj and ctx.obj.get("verbose"))
             if verbose:
                 err_console.print(traceback.format_exc(), markup=False, highlight=False)
-            err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+            from rich.markup import escape  # messages name things like `ignore[rule-id]`: not markup
+
+            err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
             if exc.hint:
-                err_console.print(f"[bold]hint:[/] {exc.hint}", highlight=False)
+                err_console.print(f"[bold]hint:[/] {escape(exc.hint)}", highlight=False)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             err_console.print("[red]interrupted[/]")

@@ -25,7 +25,6 @@ from shipit.core.options import (
 )
 from shipit.signing.cli import trust_from_options, with_identity
 
-
 #: Exit code of an internal error (a bug in shipit), distinct from findings (1) and usage errors (2);
 #: 70 is EX_SOFTWARE in sysexits.h.
 EXIT_INTERNAL = 70
@@ -42,7 +41,9 @@ class ShipitGroup(click.Group):
             verbose = bool(ctx.obj and ctx.obj.get("verbose"))
             if verbose:
                 err_console.print(traceback.format_exc(), markup=False, highlight=False)
-            from rich.markup import escape  # messages name things like `ignore[rule-id]`: not markup
+            from rich.markup import (
+                escape,  # messages name things like `ignore[rule-id]`: not markup
+            )
 
             err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
             if exc.hint:
@@ -53,7 +54,7 @@ class ShipitGroup(click.Group):
             sys.exit(130)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except Exception as exc:  # a bug: say so, keep the traceback for -v
+        except Exception as exc:  # noqa: BLE001 - anything else is a bug: say so, keep the traceback for -v
             verbose = bool(ctx.obj and ctx.obj.get("verbose"))
             if verbose:
                 err_console.print(traceback.format_exc(), markup=False, highlight=False)

@@ -138,8 +138,8 @@ def test_crash_case_from_a_real_pipeline_validates_and_writes_its_report(tmp_pat
 
 
 def test_internal_error_exits_70_with_the_traceback_only_under_verbose(monkeypatch):
-    import shipit.pipeline.project as project
     from shipit.cli import main
+    from shipit.pipeline import project
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")

@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.nodes import MappingNode, SequenceNode
+from ruamel.yaml.nodes import SequenceNode
 
 from shipit.core.errors import ShipitError
 
@@ -90,7 +90,7 @@ def load_documents(data: bytes, where: str) -> Documents:
         mark = exc.problem_mark or exc.context_mark
         raise YamlSyntaxError(where, exc.problem or exc.context or "invalid YAML",
                               (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0) from None
-    except Exception as exc:  # ruamel raises a few errors without a mark (bad tags)
+    except Exception as exc:  # noqa: BLE001 - ruamel raises a few errors without a mark (bad tags)
         raise YamlSyntaxError(where, str(exc) or type(exc).__name__) from None
     return Documents(docs, sorted(set(yaml.duplicate_merges)))
 

@@ -12,7 +12,12 @@ from shipit.core.errors import ShipitError
 from shipit.core.yamlpos import line_of
 from shipit.pipeline import github, gitlab, rules
 from shipit.pipeline.config import EnvironmentConfig, PipelineConfig
-from shipit.pipeline.loader import load_yaml, platform_of, schema_findings, unresolved_marker
+from shipit.pipeline.loader import (
+    load_yaml,
+    platform_of,
+    schema_findings,
+    unresolved_marker,
+)
 from shipit.pipeline.model import SEVERITIES, Finding, Job, Workflow
 from shipit.pipeline.recognise import Found, build
 from shipit.pipeline.zizmor import run as zizmor_run
@@ -453,9 +458,10 @@ def _gap(job: Job, jobs: dict[str, Job], need: str, missing: list[str | None]) -
     """(where: " in tag pipelines" when the gate exists but not where the job runs, a hint about it)."""
     if job.outcomes is None or missing == [None]:
         return "", ""
-    same_pipeline = [j for j in jobs.values() if need in j.categories and j is not job and j.checked
-                     and j.outcomes is not None]
-    elsewhere = [j for j in same_pipeline if not any(j.may_run(s) for s in missing)]
+    # providers the job would wait for (needs, stages) if they ran where it runs
+    static = {a.key for a in _ancestors(job, jobs, None)}
+    elsewhere = [j for j in jobs.values() if need in j.categories and j.key in static
+                 and not any(j.may_run(s) for s in missing)]
     where = f" in {rules.describe(set(missing))}" if elsewhere or set(missing) != set(job.sources) else ""
     if not elsewhere:
         return where, ""

@@ -49,7 +49,8 @@ def validate_cmd(files, config, fmt, output, zizmor, baseline, write_baseline, r
     from shipit.core.files import write_text
     from shipit.pipeline.project import DEFAULT_BASELINE, load_policy, validate_files
     from shipit.pipeline.report import to_json, to_sarif, to_text
-    from shipit.pipeline.suppress import Baseline, write_baseline as write
+    from shipit.pipeline.suppress import Baseline
+    from shipit.pipeline.suppress import write_baseline as write
 
     if write_baseline and not (reason or "").strip():
         raise UsageError("--write-baseline needs --reason: say why these findings are accepted",

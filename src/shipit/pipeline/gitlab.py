@@ -14,7 +14,13 @@ from shipit.core.yamlpos import line_of
 from shipit.pipeline import catalog, rules, shell
 from shipit.pipeline.config import PipelineConfig
 from shipit.pipeline.model import Finding, Job, Step, Workflow, flatten_text
-from shipit.pipeline.recognise import Found, Recogniser, job_name_categories, run_categories, uses_categories
+from shipit.pipeline.recognise import (
+    Found,
+    Recogniser,
+    job_name_categories,
+    run_categories,
+    uses_categories,
+)
 
 KEYWORDS = {"default", "include", "stages", "variables", "workflow", "image", "services", "before_script",
             "after_script", "cache", "spec"}
@@ -340,7 +346,7 @@ def _outcomes(job: Job, spec: dict, own: dict, wf: Workflow, label: str, m: Merg
                      if b in m.data and job.id in _descendants(m.data, b)), None)
         job.soft_reason = (f"the {label.split(' ', 1)[1] if ' ' in label else label} "
                            f"{label.split(' ', 1)[0]} sets `allow_failure: true` on its jobs"
-                           + (f" (through `{base}`)" if base else ""))
+                           + (f" through `{base}`" if base else ""))
         job.soft_fix = (f"add `{base}: {{allow_failure: false}}` to {wf.file}" if base
                         else f"add `{job.id}: {{allow_failure: false}}` to {wf.file}")
         job.soft_fail_line = m.include_lines.get(label, job.line) if job.synthetic else job.line
@@ -398,33 +404,57 @@ def rules_not_deploy() -> set[str]:
 # --- checks -------------------------------------------------------------------------------------------------
 
 
+def _merged_from(raw: Any, key: str, tree: Any) -> tuple[int, str]:
+    """(line, name of the top-level mapping) where a key a job gets through ``<<:`` is written."""
+    for source in getattr(raw, "merge", None) or []:
+        if isinstance(source, CommentedMap) and key in source and key in getattr(source, "_ok", set(source)):
+            owner = next((str(k) for k, v in tree.items() if v is source), "") if isinstance(tree, dict) else ""
+            return line_of(source, key), owner
+    return 0, ""
+
+
 def check(wf: Workflow, policy: PipelineConfig, secret_names: set[str]) -> list[Finding]:
     out: list[Finding] = []
     data = wf.data if isinstance(wf.data, dict) else {}
-    reported: set[tuple[str, int]] = set()
+    images: dict[tuple[str, int], dict[str, Any]] = {}  # one finding per written image, listing its jobs
 
-    def image_finding(image: Any, line: int, who: str, file: str, job: str = "") -> None:
+    def image_finding(image: Any, line: int, who: str, file: str, job: str = "", owner: str = "") -> None:
         name = _image_name(image)
-        if name and "@sha256:" not in name and "$" not in name and (file, line) not in reported:
-            reported.add((file, line))
-            out.append(Finding("unpinned-image", "warning", file, line,
-                               f"{who} uses image '{name}' by tag, not by digest",
-                               "pin it as IMAGE@sha256:<digest> so a re-pushed tag cannot change what runs",
-                               job=job))
+        if name and "@sha256:" not in name and "$" not in name:
+            entry = images.setdefault((file, line), {"name": name, "who": who, "jobs": [], "owner": owner})
+            if job and job not in entry["jobs"]:
+                entry["jobs"].append(job)
 
     default = data.get("default") if isinstance(data.get("default"), dict) else {}
     for owner, who in ((data, "the pipeline"), (default, "default:")):
         if owner.get("image"):
             image_finding(owner["image"], line_of(owner, "image"), who, wf.file)
+    trees_by_file = {inc.file: inc.data for inc in wf.includes} | {wf.file: data}
     for job in wf.jobs.values():
         if job.synthetic:
             continue
         raw = job.raw["__raw__"]
-        if raw.get("image"):  # (an image merged in with `<<:` has no line of its own: the job's)
-            image_finding(raw["image"], line_of(raw, "image") or job.line, f"job '{job.id}'", job.file, job.id)
-        for i, svc in enumerate(raw.get("services") if isinstance(raw.get("services"), list) else []):
-            image_finding(svc, line_of(raw["services"], i) or job.line, f"service of job '{job.id}'", job.file,
-                          job.id)
+        tree = trees_by_file.get(job.file)
+        if raw.get("image"):
+            line, owner = (line_of(raw, "image"), "") if line_of(raw, "image") else _merged_from(raw, "image", tree)
+            image_finding(raw["image"], line or job.line, f"job '{job.id}'", job.file, job.id, owner)
+        services = raw.get("services") if isinstance(raw.get("services"), list) else []
+        svc_line, svc_owner = (0, "") if line_of(raw, "services") else _merged_from(raw, "services", tree)
+        for i, svc in enumerate(services):
+            image_finding(svc, line_of(services, i) or svc_line or job.line, f"service of job '{job.id}'", job.file,
+                          job.id, svc_owner)
+    for (file, line), e in sorted(images.items()):
+        jobs = e["jobs"]
+        if len(jobs) > 1 or e["owner"]:
+            shown = ", ".join(f"'{j}'" for j in jobs[:4]) + (f" and {len(jobs) - 4} more" if len(jobs) > 4 else "")
+            what = "service image" if e["who"].startswith("service") else "image"
+            who = (f"'{e['owner']}' (merged into {shown})" if e["owner"] else f"jobs {shown}")
+            message = f"{who} use{'s' if e['owner'] else ''} {what} '{e['name']}' by tag, not by digest"
+        else:
+            message = f"{e['who']} uses image '{e['name']}' by tag, not by digest"
+        out.append(Finding("unpinned-image", "warning", file, line, message,
+                           "pin it as IMAGE@sha256:<digest> so a re-pushed tag cannot change what runs",
+                           job=jobs[0] if len(jobs) == 1 else ""))
     trees = [(inc.file, inc.data) for inc in wf.includes if isinstance(inc.data, dict)] + [(wf.file, data)]
     jobs = set(wf.jobs)
     for file, tree in trees:

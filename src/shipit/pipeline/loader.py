@@ -116,13 +116,12 @@ def _accepted(platform: str, error, path: list) -> str | None:
     instance = deep.instance
     text = instance if isinstance(instance, str) else ""
     keys = [str(p) for p in path]
-    if platform == "gitlab":
-        if deep.validator == "format" and "$" in text:
-            if keys and keys[-1] == "component":
-                return f"GitLab expands CI/CD variables such as $CI_SERVER_FQDN in component paths ({GITLAB_COMPONENTS})"
-            if "url" in keys:
-                return f"GitLab expands CI/CD variables in environment:url ({GITLAB_ENV_URL})"
-            return f"GitLab expands CI/CD variables here ({GITLAB_VARIABLES})"
+    if platform == "gitlab" and deep.validator == "format" and "$" in text:
+        if keys and keys[-1] == "component":
+            return f"GitLab expands CI/CD variables such as $CI_SERVER_FQDN in component paths ({GITLAB_COMPONENTS})"
+        if "url" in keys:
+            return f"GitLab expands CI/CD variables in environment:url ({GITLAB_ENV_URL})"
+        return f"GitLab expands CI/CD variables here ({GITLAB_VARIABLES})"
     if platform == "github":
         if len(keys) >= 3 and keys[0] == "on" and keys[2] in ("branches", "branches-ignore", "tags", "tags-ignore",
                                                              "paths", "paths-ignore") and isinstance(instance, str):

@@ -67,8 +67,8 @@ BUILTIN: dict[str, dict[str, list[str]]] = {
         "uses": [r"^pypa/gh-action-pip-audit$", r"^google/osv-scanner-action\b", r"^aquasecurity/trivy-action$",
                  r"^anchore/scan-action$", r"^actions/dependency-review-action$", r"^snyk/actions\b",
                  r"^golang/govulncheck-action$", r"(^|/)(trivy|grype|osv-scanner)(:|@|$)",
-                 r"/\.github/workflows/[\w.-]*(?:dependency-review|depsreview|deps-review|dependency-scan)"
-                 r"[\w.-]*\.ya?ml$"],
+                 (r"/\.github/workflows/[\w.-]*(?:dependency-review|depsreview|deps-review|dependency-scan)"
+                  r"[\w.-]*\.ya?ml$")],
         "run": [r"\bpip-audit\b", r"\bosv-scanner\b", r"^trivy\b", r"^grype\b", r"\bsafety\b.*\b(?:check|scan)\b",
                 r"^make\s+(?:\S+\s+)*(?:vulnerability-scan|vuln[\w-]*|dependency-scan|deps-audit|audit)\b",
                 r"^(?:npm|pnpm)\s+(?:-\S+(?:\s+[^-\s]\S*)?\s+)*audit\b", r"^yarn\s+(?:npm\s+)?audit\b", r"\bgovulncheck\b",
@@ -204,11 +204,11 @@ def uses_categories(recognisers: dict[str, Recogniser], uses: str) -> set[str]:
 def run_categories(recognisers: dict[str, Recogniser], script: str) -> Found:
     found = Found()
     for index, cmd in enumerate(shell.commands(script)):
-        text = cmd.executed
-        if not text:
+        forms = cmd.forms
+        if not forms:
             continue
         for cat, r in recognisers.items():
-            if _any(r.run, text):
+            if any(_any(r.run, text) for text in forms):
                 if cmd.soft:
                     found.soft.setdefault(cat, (cmd.text.strip()[:80] + " " + cmd.fallback).strip())
                 else:
@@ -236,4 +236,4 @@ def uses_oidc(uses: str, run: str) -> bool:
     action = uses.split("@", 1)[0]
     if _any(_OIDC_USES, action):
         return True
-    return any(_any(_OIDC_RUN, c.executed) for c in shell.commands(run)) if run else False
+    return any(_any(_OIDC_RUN, t) for c in shell.commands(run) for t in c.forms) if run else False

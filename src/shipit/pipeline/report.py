@@ -142,9 +142,9 @@ def to_markdown(report: Report, title: str = "CI/CD pipeline validation") -> str
     else:
         out.append("No findings.")
     if suppressed:
-        out += ["", "## Accepted findings", "", "Reviewed and accepted (inline `# shipit: ignore[...]` or the "
-                "baseline), with the reason given.", "", "| rule | where | message | reason |",
-                "| --- | --- | --- | --- |"]
+        out += ["", "## Accepted findings", "",
+                ("Reviewed and accepted (inline `# shipit: ignore[...]` or the baseline), with the reason "
+                 "given."), "", "| rule | where | message | reason |", "| --- | --- | --- | --- |"]
         out += [f"| `{f.rule}` | `{f.where}` | {_cell(f.message)} | {_cell(f.suppressed['reason'])} |"
                 for f in suppressed]
     if report.gates:

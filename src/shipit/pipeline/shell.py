@@ -62,6 +62,15 @@ class Command:
             return self.words[0]
         return " ".join(self.words)
 
+    @property
+    def forms(self) -> list[str]:
+        """``executed``, and the same with the program's directory dropped (`/usr/local/go/bin/go test`)."""
+        text = self.executed
+        if not text or "/" not in self.words[0] or self.words[0].startswith(("./", "../")):
+            return [text] if text else []
+        short = self.words[0].rsplit("/", 1)[-1]
+        return [text, short + text[len(self.words[0]):]] if short else [text]
+
 
 # --- tokenising -------------------------------------------------------------------------------------------
 
@@ -300,9 +309,7 @@ def _command(seg: list[tuple[str, str, int]], bodies: dict[int, str], line_base:
             continue
         if not words and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", tok):
             assignments.append(tok)
-        elif not words and tok in KEYWORDS:
-            pass
-        elif not words and tok.lower() in WRAPPERS:
+        elif not words and tok in KEYWORDS or not words and tok.lower() in WRAPPERS:
             pass
         else:
             words.append(tok)

@@ -270,3 +270,18 @@ def test_gitlab_security_templates_allow_failure_unless_overridden(tmp_path):
     assert any("`.sast-analyzer: {allow_failure: false}`" in f.hint for f in report.findings)
     ci.write_text(base + ".sast-analyzer:\n  allow_failure: false\n.ds-analyzer:\n  allow_failure: false\n")
     assert validate(tmp_path, PipelineConfig(required=["test"]), zizmor=False).findings == []
+
+
+def test_gitlab_references_in_any_key_resolve_or_are_named(tmp_path):
+    """!reference works in every key GitLab allows it in; one that points nowhere is reference-missing (when no
+    unreadable include could define it), never an image called "['.x', 'image']"."""
+    (tmp_path / ".gitlab-ci.yml").write_text(
+        ".base:\n  image: python:3.12@sha256:" + "0" * 64 + "\n  stage: test\n  needs: []\n  variables: {A: b}\n"
+        "job:\n  image: !reference [.base, image]\n  stage: !reference [.base, stage]\n"
+        "  needs: !reference [.base, needs]\n  variables: !reference [.base, variables]\n  script:\n    - pytest\n"
+        "remote:\n  image: !reference [.nothere, image]\n  script: !reference [.nothere, script]\n")
+    report = validate(tmp_path, PipelineConfig(required=["test"]), zizmor=False)
+    assert {(f.rule, f.line) for f in report.findings} == {("reference-missing", 13)}
+    assert len(report.findings) == 2 and all("'remote'" in f.message for f in report.findings)
+    job = next(j for j in report.jobs() if j.id == "job")
+    assert job.categories == {"test"} and job.stage == "test" and job.needs == []

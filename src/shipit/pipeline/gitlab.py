@@ -419,6 +419,8 @@ def check(wf: Workflow, policy: PipelineConfig, secret_names: set[str]) -> list[
     images: dict[tuple[str, int], dict[str, Any]] = {}  # one finding per written image, listing its jobs
 
     def image_finding(image: Any, line: int, who: str, file: str, job: str = "", owner: str = "") -> None:
+        if not isinstance(image, (str, dict)):
+            return  # an unresolvable !reference: nothing to judge
         name = _image_name(image)
         if name and "@sha256:" not in name and "$" not in name:
             entry = images.setdefault((file, line), {"name": name, "who": who, "jobs": [], "owner": owner})
@@ -434,11 +436,13 @@ def check(wf: Workflow, policy: PipelineConfig, secret_names: set[str]) -> list[
         if job.synthetic:
             continue
         raw = job.raw["__raw__"]
+        resolved = job.raw["__resolved__"]
         tree = trees_by_file.get(job.file)
-        if raw.get("image"):
+        if raw.get("image"):  # the image as resolved (a !reference), at the line where the job names it
             line, owner = (line_of(raw, "image"), "") if line_of(raw, "image") else _merged_from(raw, "image", tree)
-            image_finding(raw["image"], line or job.line, f"job '{job.id}'", job.file, job.id, owner)
-        services = raw.get("services") if isinstance(raw.get("services"), list) else []
+            image_finding(resolved.get("image"), line or job.line, f"job '{job.id}'", job.file, job.id, owner)
+        services = raw.get("services") if isinstance(raw.get("services"), list) and not _is_reference(
+            raw.get("services")) else []
         svc_line, svc_owner = (0, "") if line_of(raw, "services") else _merged_from(raw, "services", tree)
         for i, svc in enumerate(services):
             image_finding(svc, line_of(services, i) or svc_line or job.line, f"service of job '{job.id}'", job.file,

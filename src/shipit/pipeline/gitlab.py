@@ -29,6 +29,7 @@ INHERITED = ("image", "services", "before_script", "after_script")
 SECRETY = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|CREDENTIALS?|_KEY$)", re.IGNORECASE)
 PATHY = re.compile(r"(_FILE|_PATH|_DIR|_URL|_NAME|_ID|_USER|_USERNAME|_EXPIRY|_EXPIRES)$", re.IGNORECASE)
 MAX_REFERENCE_DEPTH = 10  # GitLab resolves nested !reference tags up to 10 levels
+NOT_DEPLOY_ACTIONS = {"stop", "prepare", "verify", "access"}  # environment: action: ... that deploys nothing
 
 
 class Unresolved:
@@ -389,16 +390,12 @@ def _environment(job: Job, spec: dict, own: dict) -> None:
     env = spec.get("environment")
     action = env.get("action", "start") if isinstance(env, dict) else "start"
     env_name = env.get("name") if isinstance(env, dict) else env
-    if isinstance(env_name, (str, int, float)) and str(env_name) and action not in rules_not_deploy():
+    if isinstance(env_name, (str, int, float)) and str(env_name) and action not in NOT_DEPLOY_ACTIONS:
         job.environment = str(env_name)
         job.environment_line = line_of(own, "environment") or job.line
         job.environment_tier = str(env.get("deployment_tier") or "") if isinstance(env, dict) else ""
         job.environment_url = str(env.get("url") or "") if isinstance(env, dict) else ""
     job.pages = job.id == "pages" or spec.get("pages") not in (None, False)
-
-
-def rules_not_deploy() -> set[str]:
-    return {"stop", "prepare", "verify", "access"}
 
 
 # --- checks -------------------------------------------------------------------------------------------------

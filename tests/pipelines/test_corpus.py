@@ -74,8 +74,8 @@ def test_error_level_false_positives_across_the_corpus():
 
 @pytest.mark.parametrize("name", ["gitlabhq__cli", "pallets__flask", "postgres-ai__database-lab-engine"])
 def test_sarif_has_one_result_per_problem(name):
-    """No release+deploy duplicates: no two SARIF results share rule, location and message, and whole-pipeline
-    findings point at a file of the pipeline."""
+    """One result per problem (a job both release and deploy is reported once): no two SARIF results share
+    rule, location and message, and whole-pipeline findings point at a file of the pipeline."""
     from shipit.pipeline.report import to_sarif_dict
 
     project = CORPUS_BY_NAME[name]

@@ -42,8 +42,9 @@ def test_breaking_the_demo_is_caught(demo_copy):
                                          "  allow_failure: true\n"))
     report = validate_files(load_policy(demo_copy / "shipit.yaml", required=True), zizmor=False)
     got = {(f.rule, f.file, f.message.split(" (")[0]) for f in report.findings}
-    assert ("gate-soft-fail", ".gitlab-ci.yml", "gate job 'sast'") in got
+    assert ("gate-soft-fail", ".gitlab-ci.yml", "gate 'sast'") in got
     gate_order = {m for r, f, m in got if r == "gate-order" and f == ".github/workflows/ci.yml"}
-    assert "release job 'release' can run without a passing test job" in gate_order
-    assert "deploy job 'deploy' can run without a passing sast job" in gate_order
+    # one finding per missing gate, naming every job it leaves ungated
+    assert "2 release/deploy jobs can run without a passing test job: 'release', 'deploy'" in gate_order
+    assert "2 release/deploy jobs can run without a passing sast job: 'release', 'deploy'" in gate_order
     assert not report.ok

@@ -34,6 +34,8 @@ def test_fixture_findings_are_exactly_the_expected_ones(case):
     assert findings_of(case) == expected
     if case.startswith("good"):
         assert expected == []
+    elif case.startswith("warn"):
+        assert expected and {f["severity"] for f in expected} == {"warning"}
     else:
         assert any(f["severity"] == "error" for f in expected)
 
@@ -53,6 +55,24 @@ def test_expected_rules_per_case():
                                                   "secret-echo", "gate-order", "id-token-write"}
     msgs = json.loads((FIXTURES / "deploy-not-gated" / "expected.json").read_text())
     assert "without a passing test job" in msgs[0]["message"]
+    # the classes of problems shipit used to miss on real pipelines, each failing clearly
+    assert rules["gitlab-latest-templates"] == {("gate-order", 27)}  # publish on tags: the .latest templates never run there
+    assert rules["gitlab-manual-test-gate"] == {("gate-soft-fail", 6)}  # `when: manual` on the test job
+    assert rules["gitlab-reference-release-cli"] == {("gate-order", 15)}  # release-cli behind `script: !reference`
+    assert {r for r, _ in rules["release-not-named-release"]} == {"gate-order", "required-category"}
+    assert rules["github-continue-on-error-matrix"] == {("gate-soft-fail", 11)}
+    assert rules["github-secret-to-stderr"] == {("secret-echo", 15)}  # not the `if [ -z ... ]` test or $(cat ...)
+    assert rules["github-pr-target-merge-commit"] == {("pr-target-checkout", 11)}
+    assert rules["gates-cannot-fail"] == {("gate-soft-fail", 4)}
+    assert rules["github-always-result-checked"] == {("gate-bypass", 25)}  # `mirror`, not the result-checked `publish`
+    assert rules["github-reusable-calls"] == {("required-category", 0), ("reusable-workflow-missing", 12)}
+    assert {r for r, _ in rules["warn-unresolved-release"]} == {"include-unresolved"}
+    assert {r for r, _ in rules["warn-platform-syntax"]} == {"schema-deviation"}
+    by_case = {case: json.loads((FIXTURES / case / "expected.json").read_text()) for case in CASES}
+    assert "in tag pipelines" in by_case["gitlab-latest-templates"][0]["message"]
+    assert "`when: manual`" in by_case["gitlab-manual-test-gate"][0]["message"]
+    assert "|| true" in by_case["gates-cannot-fail"][0]["message"]
+    assert "stderr" in by_case["github-secret-to-stderr"][0]["message"]
 
 
 @pytest.mark.parametrize("case,expect_ok", [("good-github", True), ("good-gitlab", True), ("schema-invalid", False),
@@ -168,12 +188,13 @@ def test_jobs_that_run_when_their_gates_failed_are_flagged(tmp_path):
         "  deploy:\n    needs: test\n    if: ${{ always() }}\n    runs-on: ubuntu-latest\n    environment: staging\n"
         "    steps:\n      - run: helm upgrade --install a ./c\n")
     (tmp_path / ".gitlab-ci.yml").write_text(
+        "workflow:\n  rules:\n    - if: $CI_COMMIT_BRANCH\n"  # no merge request pipelines, where `test` would not run
         "test:\n  stage: test\n  script: [pytest, bandit -r src, pip-audit]\n"
         "deploy:\n  stage: deploy\n  environment: staging\n  script: [helm upgrade --install a ./c]\n"
         "  rules:\n    - when: always\n")
     report = validate(tmp_path, PipelineConfig(required=["test"]), zizmor=False)
     assert {(f.rule, f.file, f.line) for f in report.findings} == {
-        ("gate-bypass", ".github/workflows/ci.yml", 10), ("gate-bypass", ".gitlab-ci.yml", 8)}
+        ("gate-bypass", ".github/workflows/ci.yml", 10), ("gate-bypass", ".gitlab-ci.yml", 11)}
 
 
 def test_gitlab_local_includes_are_part_of_the_pipeline(tmp_path):
@@ -241,10 +262,26 @@ def test_gitlab_security_templates_allow_failure_unless_overridden(tmp_path):
     ci = tmp_path / ".gitlab-ci.yml"
     base = ("include:\n  - template: Security/SAST.gitlab-ci.yml\n  - template: Jobs/Dependency-Scanning.gitlab-ci.yml\n"
             "test:\n  stage: test\n  script: [pytest]\n"
-            "deploy:\n  stage: deploy\n  environment: staging\n  script: [helm upgrade --install a ./c]\n")
+            "deploy:\n  stage: deploy\n  environment: staging\n  script: [helm upgrade --install a ./c]\n"
+            "  rules:\n    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\n")  # where the templates' jobs run
     ci.write_text(base)
     report = validate(tmp_path, PipelineConfig(required=["test"]), zizmor=False)
     assert {(f.rule, f.line) for f in report.findings} == {("gate-soft-fail", 2), ("gate-soft-fail", 3)}
     assert any("`.sast-analyzer: {allow_failure: false}`" in f.hint for f in report.findings)
     ci.write_text(base + ".sast-analyzer:\n  allow_failure: false\n.ds-analyzer:\n  allow_failure: false\n")
     assert validate(tmp_path, PipelineConfig(required=["test"]), zizmor=False).findings == []
+
+
+def test_gitlab_references_in_any_key_resolve_or_are_named(tmp_path):
+    """!reference works in every key GitLab allows it in; one that points nowhere is reference-missing (when no
+    unreadable include could define it), never an image called "['.x', 'image']"."""
+    (tmp_path / ".gitlab-ci.yml").write_text(
+        ".base:\n  image: python:3.12@sha256:" + "0" * 64 + "\n  stage: test\n  needs: []\n  variables: {A: b}\n"
+        "job:\n  image: !reference [.base, image]\n  stage: !reference [.base, stage]\n"
+        "  needs: !reference [.base, needs]\n  variables: !reference [.base, variables]\n  script:\n    - pytest\n"
+        "remote:\n  image: !reference [.nothere, image]\n  script: !reference [.nothere, script]\n")
+    report = validate(tmp_path, PipelineConfig(required=["test"]), zizmor=False)
+    assert {(f.rule, f.line) for f in report.findings} == {("reference-missing", 13)}
+    assert len(report.findings) == 2 and all("'remote'" in f.message for f in report.findings)
+    job = next(j for j in report.jobs() if j.id == "job")
+    assert job.categories == {"test"} and job.stage == "test" and job.needs == []

@@ -40,6 +40,18 @@ def test_sarif_levels_follow_the_spec_defaults():
     assert errors["findings"][0]["location"] == "orders/db.py:42"
 
 
+def test_sarif_results_accepted_after_review_are_not_counted(tmp_path):
+    import json
+
+    doc = json.loads((GOOD / "scan-errors.sarif").read_text())
+    results = doc["runs"][0]["results"]
+    results[0]["suppressions"] = [{"kind": "inSource", "status": "accepted", "justification": "reviewed"}]
+    results[1]["suppressions"] = [{"kind": "external", "status": "underReview"}]
+    (tmp_path / "s.sarif").write_text(json.dumps(doc))
+    parsed = ev.parse_sarif(tmp_path / "s.sarif")
+    assert (parsed["error"], parsed["suppressed"]) == (1, 1)
+
+
 def test_load_tests():
     k6 = ev.parse_k6(GOOD / "k6-summary.json")
     assert (k6["requests"], k6["p95_ms"], k6["error_rate"]) == (1000, 180.5, 0.002)

@@ -8,12 +8,16 @@ wants, and :func:`position` walks back from a validator's error path to the node
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import SequenceNode
 from ruamel.yaml.reader import ReaderError
 
 from shipit.core.errors import ShipitError
@@ -36,8 +40,15 @@ def load_yaml(data: bytes, where: str) -> Any:
 
     Unknown tags (GitLab's ``!reference [job, key]``) load as tagged sequences.
     """
-    try:
+    with _syntax_errors(data, where):
         return YAML(typ="rt").load(data)
+
+
+@contextlib.contextmanager
+def _syntax_errors(data: bytes, where: str) -> Iterator[None]:
+    """ruamel's errors while loading ``data`` as :class:`YamlSyntaxError` with the line, where it has one."""
+    try:
+        yield
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise YamlSyntaxError(where, exc.problem or exc.context or "invalid YAML",
@@ -53,6 +64,50 @@ def load_yaml(data: bytes, where: str) -> Any:
         raise YamlSyntaxError(where, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
     except RecursionError:
         raise YamlSyntaxError(where, "the document is nested too deeply") from None
+
+
+class _LenientConstructor(RoundTripConstructor):
+    """Accepts several ``<<`` merge keys in one mapping, as Ruby's YAML parser (and so GitLab) does: they are
+    folded into one ``<<: [later, ..., earlier]`` so a later merge wins, and each fold's line is recorded."""
+
+    def flatten_mapping(self, node: Any) -> Any:
+        merges = [(k, v) for k, v in node.value if k.tag == "tag:yaml.org,2002:merge"]
+        if len(merges) > 1:
+            items: list = []
+            for _key, value in reversed(merges):
+                items += value.value if isinstance(value, SequenceNode) else [value]
+            first = node.value.index(merges[0])
+            rest = [kv for kv in node.value if kv not in merges]
+            seq = SequenceNode("tag:yaml.org,2002:seq", items, merges[0][1].start_mark, merges[-1][1].end_mark)
+            rest.insert(first, (merges[0][0], seq))
+            node.value = rest
+            self.loader.duplicate_merges.append(merges[1][0].start_mark.line + 1)
+        return super().flatten_mapping(node)
+
+
+@dataclass
+class Documents:
+    """Every YAML document of a file (``load_documents``), and the lines of folded duplicate ``<<`` keys."""
+
+    documents: list
+    duplicate_merges: list[int]
+
+
+def load_documents(data: bytes, where: str) -> Documents:
+    """All documents of ``data`` (round-trip trees), tolerating duplicate ``<<`` merge keys.
+
+    For files other tools produce or accept (CI pipelines): GitLab's ``spec:`` header is a first document,
+    and Ruby's YAML parser takes several ``<<`` keys in one mapping. ``shipit.yaml`` stays strict
+    (:func:`load_yaml`).
+    """
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _LenientConstructor
+    yaml.duplicate_merges = []
+    with _syntax_errors(data, where):
+        docs = list(yaml.load_all(data))
+    return Documents(docs, sorted(set(yaml.duplicate_merges)))
+
+
 
 
 #: At most this many values in a document once aliases are expanded (a "billion laughs" document

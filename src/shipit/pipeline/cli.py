@@ -33,17 +33,40 @@ def _skip_iri_parser() -> None:
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report to this file instead of standard output.")
 @click.option("--zizmor/--no-zizmor", default=None, help="Run zizmor --offline too (default: pipeline.zizmor).")
-def validate_cmd(files, config, fmt, output, zizmor) -> None:
+@click.option("--baseline", "baseline", type=click.Path(path_type=Path, dir_okay=False),
+              help="Baseline of accepted findings (default: pipeline.baseline in shipit.yaml).")
+@click.option("--write-baseline", is_flag=True,
+              help="Accept every current finding: write them to the baseline file (with --reason), then report.")
+@click.option("--reason", help="Why the findings written by --write-baseline are accepted (required with it).")
+def validate_cmd(files, config, fmt, output, zizmor, baseline, write_baseline, reason) -> None:
     """Check FILES (default: the project's workflows) for gates, pinning, permissions and more.
 
-    Exits 1 when any error-level finding remains after the policy's severity overrides.
+    Exits 0 when no error-level finding remains (suppressed findings do not count), 1 when one does, 2 on
+    a usage or configuration error, 70 on an internal error.
     """
     _skip_iri_parser()
+    from shipit.core.errors import UsageError
     from shipit.core.files import write_text
-    from shipit.pipeline.project import load_policy, validate_files
+    from shipit.pipeline.project import DEFAULT_BASELINE, load_policy, validate_files
     from shipit.pipeline.report import to_json, to_sarif, to_text
+    from shipit.pipeline.suppress import Baseline
+    from shipit.pipeline.suppress import write_baseline as write
 
-    report = validate_files(load_policy(config), list(files), zizmor)
+    if write_baseline and not (reason or "").strip():
+        raise UsageError("--write-baseline needs --reason: say why these findings are accepted",
+                         hint='e.g. --reason "reviewed 2026-03-01: tests run in ci.yml before every tag"')
+    policy = load_policy(config)
+    if write_baseline:
+        path = policy.baseline_path(baseline) or (policy.project_dir / DEFAULT_BASELINE)
+        old = Baseline.load(path) if path.is_file() else None
+        report = validate_files(policy, list(files), zizmor, baseline=path if old else False)
+        count = write(path, report.findings, reason.strip(), old)
+        click.echo(f"wrote {count} accepted finding(s) to {path}"
+                   + ("" if policy.pipeline.baseline or baseline else
+                      f"; set pipeline.baseline: {path.name} in shipit.yaml to use it"), err=True)
+        report = validate_files(policy, list(files), zizmor, baseline=path)
+    else:
+        report = validate_files(policy, list(files), zizmor, baseline=baseline)
     text = {"text": to_text, "json": to_json, "sarif": to_sarif}[fmt](report)
     if output:
         write_text(output, text)
@@ -51,7 +74,8 @@ def validate_cmd(files, config, fmt, output, zizmor) -> None:
         click.echo(text, nl=False)
     if not report.ok:
         raise ShipitError(f"pipeline validation found {report.counts['error']} error(s)",
-                          hint="fix them, or downgrade a rule with pipeline.severity in shipit.yaml")
+                          hint="fix them; accept a reviewed one with `# shipit: ignore[rule-id] reason` or a "
+                               "baseline; or downgrade a rule with pipeline.severity in shipit.yaml")
 
 
 @pipeline.command("environments")

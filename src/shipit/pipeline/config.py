@@ -63,6 +63,9 @@ class PipelineConfig(Model):
         default_factory=lambda: ["actions", "github"],
         description="Action owners whose tag pins are only a warning (everything else must be pinned to a SHA).")
     zizmor: ZizmorConfig = Field(default_factory=ZizmorConfig)
+    baseline: str | None = Field(
+        None, description="Baseline file (relative to shipit.yaml) listing reviewed findings that are accepted, "
+                          "each with a reason; written by `shipit pipeline validate --write-baseline`.")
 
 
 class EnvironmentConfig(Model):

@@ -5,6 +5,10 @@ A workflow is first checked by the schema compiled once per process (:class:`shi
 with check-jsonschema's meaning of ``pattern`` and ``format``); only a workflow it rejects is run
 through check-jsonschema's own validator, whose errors become the findings, exactly as before. A valid
 workflow never loads check-jsonschema (0.6 s of imports) nor walks the schema in Python.
+
+The vendored schemas are stricter than the platforms in a few documented places. Those violations are
+reported as ``schema-deviation`` warnings that name the platform's own documentation, never as errors:
+a file GitHub or GitLab runs is not broken.
 """
 
 from __future__ import annotations
@@ -21,6 +25,15 @@ from shipit.core.yamlpos import plain
 from shipit.pipeline.model import Finding
 
 SCHEMAS = {"github": "vendor.github-workflows", "gitlab": "vendor.gitlab-ci"}
+UNRESOLVED = "\x00shipit-unresolved-reference\x00"
+
+GITLAB_ANCHORS = "https://docs.gitlab.com/ci/yaml/yaml_optimization/#anchors"
+GITLAB_COMPONENTS = "https://docs.gitlab.com/ci/components/#use-a-component"
+GITLAB_ENV_URL = "https://docs.gitlab.com/ci/yaml/#environmenturl"
+GITLAB_VARIABLES = "https://docs.gitlab.com/ci/variables/where_variables_can_be_used/"
+GITHUB_FILTERS = ("https://docs.github.com/actions/reference/workflows-and-actions/workflow-syntax"
+                  "#onpushpull_requestpull_request_targetpathspaths-ignore")
+GITHUB_EXPRESSIONS = "https://docs.github.com/actions/reference/workflows-and-actions/expressions"
 
 
 def platform_of(rel: str, data: Any = None) -> str:
@@ -34,20 +47,46 @@ def platform_of(rel: str, data: Any = None) -> str:
     return "gitlab"
 
 
-def load_yaml(path: Path, rel: str) -> tuple[Any, Finding | None]:
-    """The round-trip tree, or a ``yaml-syntax`` finding with the line of the problem.
+def load_yaml(path: Path, rel: str) -> tuple[Any, list[Finding], int]:
+    """(the pipeline's round-trip tree, findings about the YAML itself, lines of a GitLab ``spec:`` header).
 
-    Unknown tags (GitLab's ``!reference [job, key]``) load as tagged sequences, which is also what
-    check-jsonschema's gitlab-ci transform validates them as (a list of strings).
+    GitLab accepts a ``spec: inputs:`` header document before the pipeline (https://docs.gitlab.com/ci/inputs/)
+    and several ``<<`` merge keys in one mapping; both are read as GitLab reads them. Unknown tags (GitLab's
+    ``!reference [job, key]``) load as tagged sequences.
     """
     try:
-        return yamlpos.load_yaml(path.read_bytes(), rel), None
+        docs = yamlpos.load_documents(path.read_bytes(), rel)
     except yamlpos.YamlSyntaxError as exc:
         if exc.line:
-            return None, Finding("yaml-syntax", "error", rel, exc.line, f"YAML syntax error: {exc.problem}",
-                                 "check indentation and quoting near that line", column=exc.column)
-        return None, Finding("yaml-syntax", "error", rel, 1, f"cannot parse YAML: {exc.problem.splitlines()[0]}",
-                             "check the file's syntax")
+            return None, [Finding("yaml-syntax", "error", rel, exc.line, f"YAML syntax error: {exc.problem}",
+                                  "check indentation and quoting near that line", column=exc.column)], 0
+        return None, [Finding("yaml-syntax", "error", rel, 1, f"cannot parse YAML: {exc.problem.splitlines()[0]}",
+                              "check the file's syntax")], 0
+    findings = []
+    if docs.duplicate_merges:
+        lines = docs.duplicate_merges
+        shown = ", ".join(str(n) for n in lines[:12]) + (", ..." if len(lines) > 12 else "")
+        findings.append(Finding(
+            "schema-deviation", "warning", rel, lines[0],
+            f"{len(lines)} mapping(s) with several `<<` merge keys (line{'s' if len(lines) > 1 else ''} {shown}): "
+            "GitLab's YAML parser (Ruby's) merges them all, a later one winning, but YAML 1.1 allows one per "
+            "mapping and other tools (yamllint, check-jsonschema, PyYAML) reject the file",
+            f"write one `<<: [*later, *earlier]` per mapping to keep GitLab's result and satisfy other tools "
+            f"(GitLab: {GITLAB_ANCHORS})"))
+    documents = [d for d in docs.documents if d is not None] or [None]
+    header = 0
+    if len(docs.documents) == 2 and isinstance(docs.documents[0], dict) and set(docs.documents[0]) == {"spec"}:
+        data = docs.documents[1]
+        header = yamlpos.line_of(docs.documents[0], "spec")
+    elif len(documents) > 1:
+        second = docs.documents[1]
+        line = (second.lc.line + 1) if hasattr(second, "lc") else 1
+        return None, findings + [Finding(
+            "yaml-syntax", "error", rel, line, "YAML syntax error: a second YAML document (`---`); only a GitLab "
+            "`spec:` header may come before the pipeline", "keep one document per workflow file")], 0
+    else:
+        data = documents[0]
+    return data, findings, header
 
 
 @functools.cache
@@ -119,13 +158,42 @@ def _message(error) -> str:
     return msg if len(msg) <= 300 else msg[:297] + "..."
 
 
-def schema_findings(platform: str, data: Any, rel: str) -> list[Finding]:
-    """One ``schema`` finding per JSON Schema violation, at the line of the offending key."""
+def _accepted(platform: str, error, path: list) -> str | None:
+    """The platform's documentation page when it accepts what the vendored schema rejects, else None."""
+    deep = _deepest(error)
+    instance = deep.instance
+    text = instance if isinstance(instance, str) else ""
+    keys = [str(p) for p in path]
+    if platform == "gitlab" and deep.validator == "format" and "$" in text:
+        if keys and keys[-1] == "component":
+            return f"GitLab expands CI/CD variables such as $CI_SERVER_FQDN in component paths ({GITLAB_COMPONENTS})"
+        if "url" in keys:
+            return f"GitLab expands CI/CD variables in environment:url ({GITLAB_ENV_URL})"
+        return f"GitLab expands CI/CD variables here ({GITLAB_VARIABLES})"
+    if platform == "github":
+        if len(keys) >= 3 and keys[0] == "on" and keys[2] in ("branches", "branches-ignore", "tags", "tags-ignore",
+                                                             "paths", "paths-ignore") and isinstance(instance, str):
+            return ("GitHub runs workflows whose filter is a single string; its workflow syntax shows a list "
+                    f"({GITHUB_FILTERS})")
+        if "${{" in text:
+            return f"GitHub evaluates the expression when the workflow runs ({GITHUB_EXPRESSIONS})"
+    return None
+
+
+def schema_findings(platform: str, data: Any, rel: str, checked: Any = None) -> list[Finding]:
+    """One ``schema`` finding per JSON Schema violation, at the line of the offending key; violations the
+    platform accepts are ``schema-deviation`` warnings. ``checked`` is the tree to validate when it differs
+    from ``data`` (GitLab: with ``!reference`` tags resolved, as GitLab validates it)."""
     findings = []
     seen = set()
-    errors = _compiled(platform).iter_errors(plain(data))
-    for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
-        path = list(_deepest(error).absolute_path)
+    checked = data if checked is None else checked
+    name = "GitHub Actions workflow" if platform == "github" else "GitLab CI"
+    for error in sorted(_compiled(platform).iter_errors(plain(checked)), key=lambda e: [str(p) for p in e.absolute_path]):
+        deep = _deepest(error)
+        if UNRESOLVED in json.dumps(deep.instance, default=str) or UNRESOLVED in json.dumps(error.instance,
+                                                                                          default=str):
+            continue  # the value comes from an include shipit cannot read: GitLab validates the real one
+        path = list(deep.absolute_path)
         pos = yamlpos.position(data, path)
         line, col = pos.line or 1, pos.column or 1
         where = ".".join(str(p) for p in path) or "(top level)"
@@ -133,8 +201,27 @@ def schema_findings(platform: str, data: Any, rel: str) -> list[Finding]:
         if (line, msg) in seen:
             continue
         seen.add((line, msg))
-        findings.append(Finding("schema", "error", rel, line,
-                                f"does not match the {'GitHub Actions workflow' if platform == 'github' else 'GitLab CI'}"
-                                f" schema: {msg}",
-                                "see the platform's workflow syntax reference", column=col))
+        accepted = _accepted(platform, error, path)
+        if accepted:
+            findings.append(Finding("schema-deviation", "warning", rel, line,
+                                    f"does not match the vendored {name} schema, but the platform accepts it: {msg}",
+                                    f"{accepted}; tools that use the schema (check-jsonschema, editors) will "
+                                    "still complain", column=col))
+        else:
+            findings.append(Finding("schema", "error", rel, line, f"does not match the {name} schema: {msg}",
+                                    "see the platform's workflow syntax reference", column=col))
     return findings
+
+
+def unresolved_marker(value: Any) -> Any:
+    """Replace unresolvable ``!reference`` results (see gitlab.Unresolved) by a marker string."""
+    from shipit.pipeline.gitlab import Unresolved
+
+    if isinstance(value, Unresolved):
+        return UNRESOLVED
+    if isinstance(value, dict):
+        return {k: unresolved_marker(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unresolved_marker(v) for v in value]
+    return value
+

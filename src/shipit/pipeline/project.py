@@ -9,6 +9,8 @@ from shipit.config import load_config
 from shipit.pipeline.policy import Report, validate
 from shipit.pipeline.config import EnvironmentConfig, PipelineConfig
 
+DEFAULT_BASELINE = "pipeline-baseline.yml"
+
 
 @dataclass
 class Policy:
@@ -16,6 +18,14 @@ class Policy:
     pipeline: PipelineConfig
     environments: dict[str, EnvironmentConfig] | None
     project: str = ""
+
+    def baseline_path(self, given: Path | None = None) -> Path | None:
+        """The baseline file: ``given``, else ``pipeline.baseline`` (relative to shipit.yaml), else None."""
+        if given is not None:
+            return Path(given)
+        if self.pipeline.baseline:
+            return self.project_dir / self.pipeline.baseline
+        return None
 
 
 def load_policy(config_path: Path, *, required: bool = False) -> Policy:
@@ -28,6 +38,13 @@ def load_policy(config_path: Path, *, required: bool = False) -> Policy:
     return Policy(cfg.project_dir, cfg.pipeline or PipelineConfig(), cfg.environments, cfg.project.name)
 
 
-def validate_files(policy: Policy, files: list[Path] | None = None, zizmor: bool | None = None) -> Report:
+def validate_files(policy: Policy, files: list[Path] | None = None, zizmor: bool | None = None,
+                   baseline: Path | None | bool = None) -> Report:
+    """Validate; the baseline (``baseline``, else ``pipeline.baseline``; ``False``: none) marks accepted
+    findings."""
+    from shipit.pipeline.suppress import Baseline  # only when a baseline is configured
+
+    path = None if baseline is False else policy.baseline_path(baseline if baseline is not True else None)
+    loaded = Baseline.load(path) if path is not None else None
     return validate(policy.project_dir, policy.pipeline, files=[Path(f) for f in files or []] or None,
-                    environments=policy.environments, zizmor=zizmor)
+                    environments=policy.environments, zizmor=zizmor, baseline=loaded)

@@ -20,14 +20,21 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 def to_text(report: Report) -> str:
     lines = []
-    for f in report.findings:
+    for f in report.active:
         lines.append(f"{f.where}: {f.severity}: [{f.rule}] {f.message}")
         if f.hint:
             lines.append(f"    hint: {f.hint}")
+    suppressed = [f for f in report.findings if f.suppressed]
+    if suppressed:
+        lines.append(f"suppressed ({len(suppressed)}):")
+        for f in suppressed:
+            lines.append(f"  {f.where}: [{f.rule}] {f.message} — accepted ({f.suppressed['kind']} "
+                         f"{f.suppressed['where']}): {f.suppressed['reason']}")
     c = report.counts
     files = ", ".join(report.files)
     lines.append(f"{len(report.files)} file(s) checked ({files}): "
                  f"{c['error']} error(s), {c['warning']} warning(s), {c['note']} note(s)"
+                 + (f", {len(suppressed)} suppressed" if suppressed else "")
                  + (f"; zizmor: {report.zizmor}" if report.zizmor != "not run" else ""))
     return "\n".join(lines) + "\n"
 
@@ -43,13 +50,28 @@ def _location(f: Finding) -> dict[str, Any]:
     return {"physicalLocation": phys}
 
 
-def _run(tool: str, version: str, uri: str | None, findings: list[Finding], files: list[str]) -> dict[str, Any]:
+_RANK = {"note": 0, "warning": 1, "error": 2}
+
+
+def _run(tool: str, version: str, uri: str | None, findings: list[Finding], files: list[str],
+         known: dict[str, dict] | None = None) -> dict[str, Any]:
+    """One SARIF run. ``known``: the tool's own rule descriptions (zizmor's), whose level is the one the tool
+    reports for that rule's results (zizmor gives each result its level and its rules none)."""
     rule_ids = sorted({f.rule for f in findings} | (set(RULES) if tool == "shipit" else set()))
     rules = []
     for rid in rule_ids:
-        level, text = RULES.get(rid, ("warning", rid))
-        rule: dict[str, Any] = {"id": rid, "shortDescription": {"text": text},
-                                "defaultConfiguration": {"level": level}}
+        levels = [f.severity for f in findings if f.rule == rid]
+        if tool == "shipit" or rid in RULES:
+            level, text = RULES.get(rid, ("warning", rid))
+            rule: dict[str, Any] = {"id": rid, "shortDescription": {"text": text},
+                                    "defaultConfiguration": {"level": level}}
+        else:
+            theirs = dict((known or {}).get(rid) or {})
+            rule = {k: v for k, v in theirs.items() if k in ("id", "name", "help", "helpUri", "properties",
+                                                             "fullDescription", "shortDescription")}
+            rule["id"] = rid
+            rule.setdefault("shortDescription", {"text": (theirs.get("help") or {}).get("text") or rid})
+            rule["defaultConfiguration"] = {"level": max(levels, key=_RANK.get) if levels else "warning"}
         rules.append(rule)
     index = {r["id"]: i for i, r in enumerate(rules)}
     results = []
@@ -57,6 +79,12 @@ def _run(tool: str, version: str, uri: str | None, findings: list[Finding], file
         result: dict[str, Any] = {"ruleId": f.rule, "ruleIndex": index[f.rule], "level": f.severity,
                                   "message": {"text": f.message + (f". Fix: {f.hint}" if f.hint else "")},
                                   "locations": [_location(f)]}
+        if f.properties:
+            result["properties"] = dict(f.properties)
+        if f.suppressed:
+            result["suppressions"] = [{"kind": "inSource" if f.suppressed["kind"] == "inline" else "external",
+                                       "status": "accepted", "justification": f.suppressed["reason"],
+                                       "location": {"physicalLocation": _suppression_location(f.suppressed)}}]
         results.append(result)
     return {
         "tool": {"driver": {"name": tool, **({"version": version} if version else {}),
@@ -68,13 +96,23 @@ def _run(tool: str, version: str, uri: str | None, findings: list[Finding], file
     }
 
 
+def _suppression_location(suppressed: dict[str, str]) -> dict[str, Any]:
+    where, _, line = suppressed["where"].rpartition(":")
+    loc: dict[str, Any] = {"artifactLocation": {"uri": where, "uriBaseId": "PROJECTROOT"}}
+    if line.isdigit() and int(line) > 0:
+        loc["region"] = {"startLine": int(line)}
+    return loc
+
+
 def to_sarif_dict(report: Report) -> dict[str, Any]:
     ours = [f for f in report.findings if f.source == "shipit"]
     runs = [_run("shipit", __version__, None, ours, report.files)]
     theirs = [f for f in report.findings if f.source == "zizmor"]
     if report.zizmor == "ran" or theirs:
-        run = _run("zizmor", "", None, theirs, [wf.file for wf in report.workflows if wf.platform == "github"])
-        run["tool"]["driver"].update(report.zizmor_driver)
+        facts = {k: v for k, v in report.zizmor_driver.items() if k != "rules"}
+        run = _run("zizmor", "", None, theirs, [wf.file for wf in report.workflows if wf.platform == "github"],
+                   known=report.zizmor_driver.get("rules"))
+        run["tool"]["driver"].update(facts)
         runs.append(run)
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}
 
@@ -90,18 +128,25 @@ def _cell(text: Any) -> str:
 def to_markdown(report: Report, title: str = "CI/CD pipeline validation") -> str:
     c = report.counts
     verdict = "passed" if report.ok else "FAILED"
+    suppressed = [f for f in report.findings if f.suppressed]
     out = [f"# {title}", "",
            f"**Result: {verdict}** — {c['error']} error(s), {c['warning']} warning(s), {c['note']} note(s) in "
            f"{len(report.files)} file(s).", ""]
     out += ["## Files", "", "| file | platform | name |", "| --- | --- | --- |"]
     out += [f"| `{wf.file}` | {wf.platform} | {_cell(wf.name)} |" for wf in report.workflows]
     out += ["", "## Findings", ""]
-    if report.findings:
+    if report.active:
         out += ["| severity | rule | where | message | fix |", "| --- | --- | --- | --- | --- |"]
         out += [f"| {f.severity} | `{f.rule}` | `{f.where}` | {_cell(f.message)} | {_cell(f.hint)} |"
-                for f in report.findings]
+                for f in report.active]
     else:
         out.append("No findings.")
+    if suppressed:
+        out += ["", "## Accepted findings", "",
+                ("Reviewed and accepted (inline `# shipit: ignore[...]` or the baseline), with the reason "
+                 "given."), "", "| rule | where | message | reason |", "| --- | --- | --- | --- |"]
+        out += [f"| `{f.rule}` | `{f.where}` | {_cell(f.message)} | {_cell(f.suppressed['reason'])} |"
+                for f in suppressed]
     if report.gates:
         cats = sorted({c for g in report.gates for c in g["gates"]})
         out += ["", "## Gates", "", "Each release/deploy job and the jobs that must pass before it runs.", "",

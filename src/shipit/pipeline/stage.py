@@ -38,7 +38,12 @@ class PipelineStage(Stage):
     def run(self, ctx: ReleaseContext):
 
         cfg = ctx.config
-        report = validate(cfg.project_dir, cfg.pipeline, environments=cfg.environments)
+        baseline = None
+        if cfg.pipeline.baseline:
+            from shipit.pipeline.suppress import Baseline  # only with a baseline
+
+            baseline = Baseline.load(cfg.project_dir / cfg.pipeline.baseline)
+        report = validate(cfg.project_dir, cfg.pipeline, environments=cfg.environments, baseline=baseline)
         if cfg.pipeline.zizmor.enabled == "auto" and shutil.which("zizmor") is None:
             ctx.warn("zizmor is not installed: its checks were not merged into the pipeline report")
         outputs = {"pipeline/report.json": to_json(report), "pipeline/report.sarif": to_sarif(report),
@@ -50,11 +55,11 @@ class PipelineStage(Stage):
         if cfg.environments:
             md = environments_markdown(cfg.environments, cfg.pipeline, report, cfg.project.name)
             ctx.artifacts.add(write_text(ctx.path("pipeline/environments.md"), md), Kind.DOC, name="environments")
-        for f in report.findings:
+        for f in report.active:
             if f.severity != "note":
                 ctx.log(f"{f.where}: {f.severity}: [{f.rule}] {f.message}")
         if not report.ok:
-            errors = [f for f in report.findings if f.severity == "error"]
+            errors = [f for f in report.active if f.severity == "error"]
             shown = "\n  ".join(f"{f.where}: {f.rule}: {f.message}" for f in errors[:10])  # no [..]: rich markup
             more = f"\n  ... and {len(errors) - 10} more (see pipeline/report.md)" if len(errors) > 10 else ""
             raise ShipitError(f"CI/CD pipeline has {len(errors)} error-level finding(s):\n  {shown}{more}",

@@ -49,6 +49,7 @@ def run(paths: list[Path], project_dir: Path, min_severity: str = "low", *,
         f.file = next((r for r in rels if f.file == r or f.file.endswith("/" + r)), f.file)
     driver = (sarif.get("runs") or [{}])[0].get("tool", {}).get("driver", {})
     facts = {k: driver[k] for k in ("name", "version", "semanticVersion", "informationUri") if k in driver}
+    facts["rules"] = {str(r.get("id")): r for r in driver.get("rules", []) if isinstance(r, dict) and r.get("id")}
     return findings, "ran", facts
 
 
@@ -69,5 +70,7 @@ def parse_sarif(sarif: dict) -> list[Finding]:
                                phys.get("artifactLocation", {}).get("uri", ""), int(region.get("startLine") or 0),
                                res.get("message", {}).get("text", ""),
                                f"see {help_uri}" if help_uri else "see zizmor's audit documentation",
-                               column=int(region.get("startColumn") or 0), source="zizmor"))
+                               column=int(region.get("startColumn") or 0), source="zizmor",
+                               properties={k: v for k, v in (res.get("properties") or {}).items()
+                                           if k.startswith("zizmor/")}))
     return out

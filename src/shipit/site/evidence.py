@@ -94,6 +94,7 @@ def parse_sarif(path: Path) -> dict[str, Any]:
         raise _bad(path, "SARIF 2.1.0", "expected an object with version '2.1.0' and a runs array")
     counts = dict.fromkeys(SARIF_LEVELS, 0)
     findings, tools = [], []
+    suppressed = 0
     for n, run in enumerate(data["runs"]):
         try:
             driver = run["tool"]["driver"]
@@ -103,6 +104,12 @@ def parse_sarif(path: Path) -> dict[str, Any]:
         rule_levels = {r.get("id"): (r.get("defaultConfiguration") or {}).get("level")
                        for r in driver.get("rules") or [] if isinstance(r, dict)}
         for result in run.get("results") or []:
+            # SARIF §3.35: a result with suppressions, none of them under review or rejected, was accepted
+            # after review (e.g. `# shipit: ignore[...] reason`): it is not counted against the gates.
+            sups = result.get("suppressions") if isinstance(result.get("suppressions"), list) else []
+            if sups and all(isinstance(x, dict) and x.get("status", "accepted") == "accepted" for x in sups):
+                suppressed += 1
+                continue
             # SARIF §3.27.10: level defaults to the rule's configured level, else "warning".
             level = result.get("level") or rule_levels.get(result.get("ruleId")) or "warning"
             if level not in counts:
@@ -114,7 +121,8 @@ def parse_sarif(path: Path) -> dict[str, Any]:
             findings.append({"tool": driver["name"], "rule": result.get("ruleId", ""), "level": level,
                              "message": (result.get("message") or {}).get("text", ""),
                              "location": f"{uri}:{line}" if uri and line else uri})
-    return {"tools": sorted(set(tools)), "results": sum(counts.values()), **counts, "findings": findings}
+    return {"tools": sorted(set(tools)), "results": sum(counts.values()), **counts, "suppressed": suppressed,
+            "findings": findings}
 
 
 def parse_k6(path: Path) -> dict[str, Any]:

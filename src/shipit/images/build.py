@@ -17,7 +17,7 @@ from shipit.images.buildah import BuildahBuilder
 from shipit.images.config import ImageConfig
 from shipit.images.docker import DockerBuilder
 from shipit.images.interface import Builder, BuildRequest
-from shipit.images.layout import write_image_archive
+from shipit.images.layout import OciLayout, write_image_archive
 from shipit.images.oci import OciBuilder
 
 TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
@@ -114,5 +114,21 @@ def build_image(image: ImageConfig, *, project_dir: Path, out: Path, source_date
         "platform": written.platform,
         "builder": builder.name,
         "base": base,
+        "base_digest": base_digest(image, project_dir) if builder.name == "oci" else "",
         "reproducible": builder.reproducible(),
     })
+
+
+def base_digest(image: ImageConfig, project_dir: Path) -> str:
+    """The manifest digest of a local base image (an OCI layout directory or archive the native builder
+    started from), so readers can name the base by digest rather than by a path on the build machine;
+    "" for scratch, a docker-archive base or a base that has several manifests."""
+    if image.base in ("", "scratch"):
+        return ""
+    path = Path(image.base).expanduser()
+    path = path if path.is_absolute() else project_dir / path
+    try:
+        with OciLayout(path) as layout:
+            return layout.image().manifest_digest
+    except (ShipitError, OSError, ValueError):
+        return ""

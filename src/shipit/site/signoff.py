@@ -219,7 +219,7 @@ def _check_one(release_dir: Path, path: Path, ident: dict[str, str] | None, anch
     else:
         candidates = [("given", trust_of(k)) for k in anchors]
         own = Path(release_dir) / SIGNOFF_DIR / "keys" / f"{role}.pub"
-        if declared and own.is_file():
+        if declared and not anchors and own.is_file():  # only says something when no trusted key was given
             candidates.append(("declared", trust_of(load_public_key(own))))
     if not candidates:
         so.status, so.detail = "unverified", "bound to this release; no public key given to check the signature"
@@ -307,7 +307,9 @@ def verify_signoffs(release_dir: Path, public_keys: list | None = None) -> list[
     the role's pinned key, else by one of ``public_keys`` (keys or Trust objects)."""
     checks = [signoff_check(role, so) for role, so in load_signoffs(release_dir, public_keys).items()]
     for role, entries in load_history(release_dir, public_keys).items():
-        checks += [signoff_check(role, so) for so in entries]
+        for so in entries:
+            c = signoff_check(role, so)
+            checks.append(Check(f"earlier {c.name}, {so.date or so.path}", c.ok, c.detail))
     return checks
 
 

@@ -209,9 +209,18 @@ def make_demo_project(root: Path) -> Path:
     proj = root / "orders-service"
     shutil.copytree(DEMO, proj, ignore=shutil.ignore_patterns("reports", "__pycache__", "*.pyc", ".coverage", "*.db"))
     (proj / "reports").mkdir()
-    for src, dest in (("junit-good.xml", "junit.xml"), ("coverage.xml", "coverage.xml"),
-                      ("scan-clean.sarif", "pipeline.sarif")):
+    for src, dest in (("coverage.xml", "coverage.xml"), ("scan-clean.sarif", "pipeline.sarif")):
         shutil.copyfile(FIXTURES / "evidence" / src, proj / "reports" / dest)
+    # The demo's own test cases (the names its requirements trace), all passing: its gates can be met.
+    cases = ["test_healthz", "test_readyz_reports_the_schema_revision", "test_readyz_fails_on_an_unmigrated_database",
+             "test_create_list_and_get_orders", *[f"test_invalid_orders_are_rejected[payload{i}]" for i in range(4)],
+             "test_bad_requests", "test_metrics_count_requests_by_route_method_and_code",
+             "test_models_match_the_migrations"]
+    (proj / "reports/junit.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<testsuites name="orders-service">\n'
+        f'  <testsuite name="orders-service" tests="{len(cases)}" failures="0" errors="0" skipped="0" time="1.0">\n'
+        + "".join(f'    <testcase classname="tests.test_app" name="{c}" time="0.01"/>\n' for c in cases)
+        + "  </testsuite>\n</testsuites>\n")
     config = proj / "shipit.yaml"  # zizmor adds ~10 s and nothing the site shows differently
     config.write_text(config.read_text().replace("    enabled: auto", "    enabled: false"))
     git(proj, "init", "-q", "-b", "main")

@@ -368,6 +368,7 @@ def test_no_blank_detail_cells_and_every_image_tag_on_the_overview(demo_release)
 
 def test_paths_break_after_separators_never_inside_a_name():
     assert code("ops/runbooks/high-error-rate.md") == (
-        '<code class="shipit-path">ops/<wbr>runbooks/<wbr>high-error-rate.md</code>')
+        '<code class="shipit-path">ops/<wbr>runbooks/<wbr>high-error-rate.<wbr>md</code>')
+    assert code("SHA256SUMS.sigstore.json") == '<code class="shipit-path">SHA256SUMS.<wbr>sigstore.<wbr>json</code>'
     assert code("sha256:" + "ab" * 32).startswith('<code class="shipit-digest">')
     assert "<br>" not in code("a\nand\nb") and "|" not in code("a|b")

@@ -90,15 +90,15 @@ def _html_text(text: str) -> str:
 
 
 def code(value: Any) -> str:
-    """Inline code for a table cell: a path breaks after its separators (never inside a name), a digest or
-    another long hex run anywhere; never a literal <br>."""
+    """Inline code for a table cell: a path or file name breaks after its '/' and '.' (never inside a name),
+    a digest or another long hex run anywhere; never a literal <br>."""
     text = "" if value is None else str(value)
     if not text:
         return ""
     if _HEX_RUN.match(text):
         return f'<code class="shipit-digest">{_html_text(text)}</code>'
-    if "/" in text and " " not in text:
-        parts = re.split(r"(?<=[/])", text)
+    if " " not in text and ("/" in text or "." in text):
+        parts = re.split(r"(?<=/)(?=.)|(?<=\.)(?=\D)", text)  # 1.4.0 stays whole, as search keeps it
         return '<code class="shipit-path">' + "<wbr>".join(_html_text(p) for p in parts) + "</code>"
     return f"<code>{_html_text(text)}</code>"
 

@@ -107,9 +107,19 @@ def _attestation_subject(envelope_path: Path) -> str:
         return "unreadable statement"
     what = "SLSA provenance" if "slsa.dev/provenance" in kind else "CycloneDX SBOM" if "cyclonedx" in kind else kind
     if len(subjects) == 1:
-        d = (subjects[0].get("digest") or {}).get("sha256", "")
-        return f"{what} of {subjects[0].get('name', '')}" + (f" (sha256:{d})" if d else "")
+        return f"{what} of {subjects[0].get('name', '')}"
     return f"{what} of {len(subjects)} subjects (every file of the release and its images)"
+
+
+def _attestation_digest(envelope_path: Path) -> str:
+    """The subject digest of a single-subject attestation (an image's SBOM): shown as a digest, apart."""
+    try:
+        env = json.loads(envelope_path.read_text().splitlines()[0])
+        subjects = json.loads(base64.b64decode(env["payload"])).get("subject") or []
+        d = (subjects[0].get("digest") or {}).get("sha256", "") if len(subjects) == 1 else ""
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, binascii.Error):
+        return ""
+    return f"sha256:{d}" if d else ""
 
 
 def _verify(root: Path, rel: str, bundle: dict[str, Any], anchors: list) -> tuple[str, str]:
@@ -146,7 +156,7 @@ def inventory(root: Path, anchors: list | None = None) -> dict[str, Any]:
         if rel.endswith(BUNDLE_SUFFIX):
             bundle = _load(path)
             if bundle is None:
-                files.append({"path": rel, "kind": "Sigstore bundle", "subject": "", "signer": {},
+                files.append({"path": rel, "kind": "Sigstore bundle", "subject": "", "subject_digest": "", "signer": {},
                               "status": "invalid", "detail": "not a JSON Sigstore bundle"})
                 continue
             signer = signer_of(bundle)
@@ -156,21 +166,24 @@ def inventory(root: Path, anchors: list | None = None) -> dict[str, Any]:
             if rel.startswith(ATTESTATIONS + "/"):
                 envelope = path.with_name(path.name[: -len(BUNDLE_SUFFIX)] + ".intoto.jsonl")
                 subject = _attestation_subject(envelope) if envelope.is_file() else "attestation"
+                digest = _attestation_digest(envelope) if envelope.is_file() else ""
                 kind = "Sigstore bundle of the attestation"
             else:
-                subject, kind = rel[: -len(BUNDLE_SUFFIX)], "Sigstore bundle"
+                subject, digest, kind = rel[: -len(BUNDLE_SUFFIX)], "", "Sigstore bundle"
             status, detail = _verify(root, rel, bundle, anchors)
-            files.append({"path": rel, "kind": kind, "subject": subject, "signer": signer, "status": status,
-                          "detail": detail})
+            files.append({"path": rel, "kind": kind, "subject": subject, "subject_digest": digest, "signer": signer,
+                          "status": status, "detail": detail})
         elif rel.endswith(SIG_SUFFIX) and (root / rel[: -len(SIG_SUFFIX)]).is_file():
             bundle = _load(root / (rel[: -len(SIG_SUFFIX)] + BUNDLE_SUFFIX)) or {}
             files.append({"path": rel, "kind": "signature (cosign sign-blob format)",
-                          "subject": rel[: -len(SIG_SUFFIX)], "signer": signer_of(bundle) if bundle else {},
+                          "subject": rel[: -len(SIG_SUFFIX)], "subject_digest": "",
+                          "signer": signer_of(bundle) if bundle else {},
                           "status": "", "detail": "the same signature as the bundle next to it"})
         elif rel.startswith(ATTESTATIONS + "/") and rel.endswith(".intoto.jsonl"):
             bundle = _load(root / (rel[: -len(".intoto.jsonl")] + BUNDLE_SUFFIX)) or {}
             files.append({"path": rel, "kind": "attestation (DSSE, in-toto)",
-                          "subject": _attestation_subject(path), "signer": signer_of(bundle) if bundle else {},
+                          "subject": _attestation_subject(path), "subject_digest": _attestation_digest(path),
+                          "signer": signer_of(bundle) if bundle else {},
                           "status": "", "detail": "verified through its bundle"})
     signed = (root / (SUMS_NAME + SIG_SUFFIX)).is_file() and (root / (SUMS_NAME + BUNDLE_SUFFIX)).is_file()
     modes = sorted({g["mode"] for g in signers.values()})

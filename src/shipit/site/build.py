@@ -22,6 +22,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from jinja2 import pass_context
 from ruamel.yaml import YAML
 
 from shipit.core.errors import ShipitError
@@ -31,8 +32,6 @@ from shipit.core.files import (
     iter_tree,
     write_text,
 )
-from jinja2 import pass_context
-
 from shipit.core.templating import environment, shipped_templates
 from shipit.site.signatures import fingerprint_of_hint
 

@@ -18,10 +18,10 @@ from shipit.core.artifacts import load_manifest
 from shipit.core.checksums import SUMS_NAME
 from shipit.core.files import sha256_file
 from shipit.core.templating import environment
+from shipit.signing.trust import Trust
 from shipit.site import notes as rn
 from shipit.site.build import build_edition, cell, gather
 from shipit.site.record import archive_name, load_handoff
-from shipit.signing.trust import Trust
 from shipit.site.signatures import inventory
 from shipit.site.signoff import SIGNOFF_DIR, default_public_keys
 from shipit.site.status import decide, release_status

@@ -80,7 +80,9 @@ class SiteStage(Stage):
 def signing_plan(ctx: ReleaseContext) -> dict:
     """What the sign stage will write (it runs after SHA256SUMS, which covers this site), or why the
     release will be unsigned: the release edition's Signatures page says it, loudly when unsigned."""
-    from shipit.signing.attest import skip_reason  # the signing capability's rule, used when the stage runs
+    from shipit.signing.attest import (
+        skip_reason,  # the signing capability's rule, used when the stage runs
+    )
     from shipit.site.signatures import plan
 
     reason = "the sign stage was skipped with --skip sign" if "sign" in ctx.skips else (skip_reason(ctx.config) or "")

@@ -271,8 +271,14 @@ def load_history(release_dir: Path, anchors: list | None = None, *, declared: bo
     for folder in sorted(p for p in base.iterdir() if p.is_dir()):
         entries = [_check_one(Path(release_dir), p, ident, list(anchors or []), declared, role=folder.name)
                    for p in sorted(folder.glob("*.json")) if not p.name.endswith(".sigstore.json")]
-        out[folder.name] = sorted(entries, key=lambda so: (so.date, so.path), reverse=True)
+        out[folder.name] = sorted(entries, key=_history_order, reverse=True)
     return out
+
+
+def _history_order(so: Signoff) -> tuple[str, int]:
+    """By the statement's date, then by the counter keep_history adds on a tie (<date>-2.json is newer)."""
+    m = re.search(r"-(\d+)\.json$", so.path)
+    return so.date, int(m.group(1)) if m else 1
 
 
 def shared_keys(signoffs: dict[str, Signoff] | list[Signoff]) -> dict[str, list[str]]:

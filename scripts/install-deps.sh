@@ -42,6 +42,7 @@ if [ "$MODE" = "--demo" ]; then
 else
   "$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test]"
   if [ -f tests/node/package.json ]; then
-    (cd tests/node && npm install --no-audit --no-fund --silent)
+    # puppeteer-core drives the system Chromium: never download a browser
+    (cd tests/node && PUPPETEER_SKIP_DOWNLOAD=1 npm install --no-audit --no-fund --silent)
   fi
 fi

@@ -2,7 +2,9 @@
 
 A capability is one folder, ``src/shipit/<name>/``, holding (each module optional):
 
-* ``config.py``  ``SECTIONS``: the ``shipit.yaml`` keys it owns, ``{key: (annotation, pydantic Field)}``;
+* ``config.py``  ``SECTIONS``: the ``shipit.yaml`` keys it owns, ``{key: (annotation, pydantic Field)}``,
+  and ``RESOLVE``: functions run on the loaded config that reconcile facts across sections and files
+  (they raise :class:`shipit.core.errors.ConfigError` naming both places when two disagree);
 * ``stage.py``   ``STAGES``: its release stages (:class:`shipit.core.runner.Stage` subclasses);
 * ``cli.py``     ``COMMANDS``: its Click commands and groups;
 * ``checks.py``  ``CHECKS``: what ``shipit verify`` checks about what it produced, ``[(name, check)]``, and
@@ -62,6 +64,11 @@ def sections() -> dict[str, tuple[Any, Any]]:
     for cap in CAPABILITIES:
         out.update(cap.contributed("config", "SECTIONS", {}))
     return out
+
+
+def resolvers() -> list:
+    """Every capability's ``RESOLVE`` functions, in capability order."""
+    return [fn for cap in CAPABILITIES for fn in cap.contributed("config", "RESOLVE", [])]
 
 
 def stages() -> list:

@@ -22,8 +22,12 @@ Config: type[core.RootConfig] = create_model(
 
 
 def load_config(path: str | Path = DEFAULT_CONFIG) -> Any:
-    """Read and validate ``shipit.yaml``; :class:`ConfigError` with file:line:column on any problem."""
-    return core.load_config(path, Config)
+    """Read and validate ``shipit.yaml``; :class:`ConfigError` with file:line:column on any problem, including
+    facts two places state differently (the capabilities' ``RESOLVE``)."""
+    cfg = core.load_config(path, Config)
+    for resolve in capabilities.resolvers():
+        resolve(cfg)
+    return cfg
 
 
 def json_schema() -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.site.site_helpers import cut, make_project
+from tests.site.site_helpers import cut, cut_demo, make_demo_project, make_project
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +41,19 @@ def signing_keys(tmp_path_factory) -> dict[str, Path]:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
         out[name], out[f"{name}_pub"] = d / f"{name}.key", d / f"{name}.pub"
     return out
+
+
+@pytest.fixture(scope="session")
+def demo_release(tmp_path_factory, signing_keys) -> Path:
+    """The demo service's release, signed with the signer key: real migrations, pipeline, ops, site and sign
+    stages (images and SBOM stood in), shared read-only by the tests."""
+    root = tmp_path_factory.mktemp("demo-release")
+    return cut_demo(make_demo_project(root), root / "release", signing_keys["signer"])
+
+
+@pytest.fixture
+def demo_copy(demo_release, tmp_path) -> Path:
+    """A private copy of the demo release that a test may sign off."""
+    dest = tmp_path / "release" / demo_release.name
+    shutil.copytree(demo_release, dest)
+    return dest

@@ -9,8 +9,10 @@ tests/site/fixtures/, so the site is tested against every page it can show — a
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 from shipit.config import load_config
@@ -146,3 +148,167 @@ def cut(project: Path, out_root: Path, version: str = "1.0.0", with_others: bool
     target = out_root / version
     os.rename(staging, target)
     return target
+
+
+# --- a release of the demo service, as its readers get it ------------------------------------------------
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "orders-service"
+BASE_DIGEST = "sha256:" + "5e" * 32
+
+
+def tiny_image(out: Path, epoch: int) -> dict:
+    """A real (one small layer) OCI image archive at ``out``; returns the image artifact's extra."""
+    import gzip
+    import hashlib
+    import io
+    import json
+    import tarfile
+
+    from shipit.images.layout import Blob, Image, write_image_archive
+
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        data = b"print('orders')\n"
+        info = tarfile.TarInfo("app/orders.py")
+        info.size, info.mtime = len(data), epoch
+        tar.addfile(info, io.BytesIO(data))
+    diff_id = "sha256:" + hashlib.sha256(raw.getvalue()).hexdigest()
+    layer = gzip.compress(raw.getvalue(), mtime=0)
+    blob = Blob({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                 "digest": "sha256:" + hashlib.sha256(layer).hexdigest(), "size": len(layer)}, data=layer)
+    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
+                         "rootfs": {"type": "layers", "diff_ids": [diff_id]}}, sort_keys=True).encode()
+    written = write_image_archive(out, Image(config=config, layers=[blob]), annotations={}, ref_name="1.0.0",
+                                  mtime=epoch)
+    return {"manifest_digest": written.manifest_digest, "config_digest": written.config_digest,
+            "layers": written.layers, "platform": {"os": "linux", "architecture": "amd64"}}
+
+
+class DemoImagesStandIn(Stage):
+    """What the images and sbom stages write for the demo (its real image needs a two-minute Debian base):
+    a real, tiny OCI image archive, recorded as built by the native builder on a local base."""
+
+    name = "images"
+
+    def run(self, ctx) -> None:
+        p = ctx.path("images/orders-service.oci.tar")
+        extra = tiny_image(p, ctx.source_date_epoch)
+        ctx.artifacts.add(p, Kind.IMAGE, name="orders-service", **extra,
+                          tags=["1.0.0", "1.0", "1", ctx.git.short_commit],
+                          repository="registry.example.com/acme/orders-service", builder="oci",
+                          base="~/.cache/shipit/bases/debian-bookworm-python3-orders", base_digest=BASE_DIGEST)
+        s = ctx.path("sbom/orders-service.cdx.json")
+        s.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(FIXTURES / "ops" / "orders.cdx.json", s)
+        ctx.artifacts.add(s, Kind.SBOM, name="orders-service", image_digest=extra["manifest_digest"])
+
+
+def make_demo_project(root: Path) -> Path:
+    """A copy of examples/orders-service (service, migrations, pipeline, site and on-call sections as shipped),
+    its validation reports taken from the fixtures, in a git repository of its own."""
+    proj = root / "orders-service"
+    shutil.copytree(DEMO, proj, ignore=shutil.ignore_patterns("reports", "__pycache__", "*.pyc", ".coverage", "*.db"))
+    (proj / "reports").mkdir()
+    for src, dest in (("coverage.xml", "coverage.xml"), ("scan-clean.sarif", "pipeline.sarif")):
+        shutil.copyfile(FIXTURES / "evidence" / src, proj / "reports" / dest)
+    # The demo's own test cases (the names its requirements trace), all passing: its gates can be met.
+    cases = ["test_healthz", "test_readyz_reports_the_schema_revision", "test_readyz_fails_on_an_unmigrated_database",
+             "test_create_list_and_get_orders", *[f"test_invalid_orders_are_rejected[payload{i}]" for i in range(4)],
+             "test_bad_requests", "test_metrics_count_requests_by_route_method_and_code",
+             "test_models_match_the_migrations"]
+    (proj / "reports/junit.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<testsuites name="orders-service">\n'
+        f'  <testsuite name="orders-service" tests="{len(cases)}" failures="0" errors="0" skipped="0" time="1.0">\n'
+        + "".join(f'    <testcase classname="tests.test_app" name="{c}" time="0.01"/>\n' for c in cases)
+        + "  </testsuite>\n</testsuites>\n")
+    config = proj / "shipit.yaml"  # zizmor adds ~10 s and nothing the site shows differently
+    config.write_text(config.read_text().replace("    enabled: auto", "    enabled: false"))
+    git(proj, "init", "-q", "-b", "main")
+    git(proj, "add", "-A")
+    git(proj, "commit", "-qm", "feat: orders service")
+    return proj
+
+
+def cut_demo(project: Path, out_root: Path, key: Path | None, version: str = "1.0.0") -> Path:
+    """The demo service released by the real migrations, pipeline, ops, site and sign stages (signed with
+    ``key``, a PEM private key; unsigned when None)."""
+    from shipit.migrations.stage import MigrationsStage
+    from shipit.ops.stage import OpsStage
+    from shipit.pipeline.stage import PipelineStage
+    from shipit.signing.stage import SignStage
+
+    old = os.environ.get("SHIPIT_SIGNING_KEY")
+    if key is not None:
+        os.environ["SHIPIT_SIGNING_KEY"] = str(key)
+    else:
+        os.environ.pop("SHIPIT_SIGNING_KEY", None)
+    try:
+        cfg = load_config(project / "shipit.yaml")
+        staging = out_root / f".staging-{version}"
+        staging.mkdir(parents=True)
+        ctx = ReleaseContext(config=cfg, version=Version.parse(version), git=git_info(project),
+                             source_date_epoch=EPOCH, output_root=out_root, work_dir=staging)
+        stages = [DemoImagesStandIn(), MigrationsStage(), PipelineStage(), OpsStage(), SiteStage(), ManifestStage(),
+                  ChecksumsStage(), SignStage()]
+        run_stages(ctx, stages)
+    finally:
+        if old is None:
+            os.environ.pop("SHIPIT_SIGNING_KEY", None)
+        else:
+            os.environ["SHIPIT_SIGNING_KEY"] = old
+    target = out_root / version
+    os.rename(staging, target)
+    return target
+
+
+# --- reading built pages -----------------------------------------------------------------------------------
+
+class _Tables(HTMLParser):
+    """Every <table> of a page: its class, and per row its class, cells' texts and links."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables: list[dict] = []
+        self._stack: list[dict] = []
+        self._row: dict | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table":
+            self._stack.append({"class": a.get("class") or "", "rows": []})
+        elif tag == "tr" and self._stack:
+            self._row = {"class": a.get("class") or "", "cells": [], "links": [], "pre": []}
+            self._stack[-1]["rows"].append(self._row)
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+        elif tag == "a" and self._row is not None and "href" in a:
+            self._row["links"].append(a["href"])
+        elif tag == "pre" and self._row is not None:
+            self._row["pre"].append(len(self._row["cells"]))
+        elif tag == "br" and self._cell is not None:
+            self._cell.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._row is not None and self._cell is not None:
+            self._row["cells"].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "table" and self._stack:
+            self.tables.append(self._stack.pop())
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def html_tables(html: str) -> list[dict]:
+    parser = _Tables()
+    parser.feed(html)
+    return parser.tables
+
+
+def page_text(html: str) -> str:
+    """A page's visible text, tags dropped (a <wbr> joins its word back), whitespace collapsed."""
+    import html as html_lib
+
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html.replace("<wbr>", ""))).split())

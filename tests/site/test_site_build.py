@@ -22,7 +22,7 @@ def html(release: Path, page: str) -> str:
 
 def text(release: Path, page: str) -> str:
     """The page's visible text (tags stripped), for content assertions."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html(release, page)))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html(release, page).replace("<wbr>", "")))
 
 
 def test_every_page_is_built_and_registered(fixture_release):
@@ -67,7 +67,8 @@ def test_pages_show_what_the_other_stages_produced(fixture_release):
     assert re.search(r"MIT \| 2|MIT 2", images) and "LGPL-3.0-only" in images and "CycloneDX 1.6" in images
     migrations = text(fixture_release, "migrations.html")
     assert "d4e5f6" in migrations and "Database rollback for 1.0.0" in migrations
-    assert "downgrade script ( sql/downgrade.sql )" in migrations  # a relative link became plain text
+    # a relative link to a release file the site shows became a link to its page
+    assert 'href="migrations.html#sql">downgrade script</a>' in html(fixture_release, "migrations.html")
     obs = html(fixture_release, "observability.html")
     assert 'href="runbooks/high-error-rate.html#check"' in obs  # alert → runbook, inside the site
     assert 'href="downloads/dashboards/orders.json"' in obs
@@ -99,7 +100,7 @@ def test_cli_mkdocs_build_strict_of_the_generated_project(fixture_release, tmp_p
 
     handoff = load_handoff(fixture_release)
     manifest = json.loads((fixture_release / "manifest.json").read_text())
-    view = edition_view(handoff, fixture_release, manifest["artifacts"], handoff["stages"], {}, "release")
+    view = edition_view(handoff, fixture_release, manifest["artifacts"], handoff["stages"], "release")
     cfg = render_project(tmp_path / "project", handoff, view, fixture_release, None)
     env = {"SOURCE_DATE_EPOCH": str(EPOCH), "NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"}
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(cfg)],
@@ -159,7 +160,31 @@ def test_invalid_oncall_file_names_file_and_line(tmp_path):
 
 def test_foreign_markdown_keeps_site_links_and_code():
     md = "# T\n\n[a](a.md#x) [b](../b.md) [c](https://e.com) ![i](pic.png)\n```\n[d](d.md)\n```\n"
-    out = foreign_markdown(md, keep_links={"a.md"}, demote=1)
+    links = {"ops/runbooks/a.md": "runbooks/a.md"}
+    out = foreign_markdown(md, "ops/runbooks/t.md", "runbooks/t.md", links, demote=1)
     assert out.startswith("## T\n")
-    assert "[a](a.md#x)" in out and "b (`../b.md`)" in out and "[c](https://e.com)" in out
-    assert "`pic.png`" in out and "[d](d.md)" in out  # fenced code untouched
+    assert "[a](a.md#x)" in out and "b (`ops/b.md`)" in out and "[c](https://e.com)" in out
+    assert "`ops/runbooks/pic.png`" in out and "[d](d.md)" in out  # fenced code untouched
+
+
+def test_foreign_markdown_turns_release_paths_into_page_links():
+    """The rollback runbook's ``../../migrations/ROLLBACK.md`` (a path in the release) becomes a link to the
+    Migrations page's rollback section, relative to the runbook's own page."""
+    links = {"migrations/ROLLBACK.md": "migrations.md#rollback", "ops/runbooks/rollback.md": "runbooks/rollback.md"}
+    md = "Follow [the plan](../../migrations/ROLLBACK.md), see [rollback](rollback.md#rollback).\n"
+    out = foreign_markdown(md, "ops/runbooks/rollback.md", "runbooks/rollback.md", links)
+    assert "[the plan](../migrations.md#rollback)" in out and "[rollback](rollback.md#rollback)" in out
+    assert "../../" not in out
+
+
+def test_foreign_markdown_keeps_nested_lists_nested():
+    """GitHub-style nesting (3 spaces under "1. ") is re-indented to Python-Markdown's 4, so the backup bullets
+    stay under their step and the step numbers do not shift."""
+    import markdown
+
+    md = ("1. Take a backup:\n   - postgresql: `pg_dump`\n   - sqlite: `.backup`\n"
+          "2. Record the revision; it must be\n   `base`.\n3. Upgrade.\n")
+    out = markdown.markdown(foreign_markdown(md))
+    assert re.sub(r"\s+", "", out) == re.sub(r"\s+", "", (
+        "<ol><li>Take a backup:<ul><li>postgresql: <code>pg_dump</code></li><li>sqlite: <code>.backup</code></li>"
+        "</ul></li><li>Record the revision; it must be <code>base</code>.</li><li>Upgrade.</li></ol>"))

@@ -289,8 +289,12 @@ class Receiver(Model):
 
 
 class EscalationStep(Model):
+    """One level of the escalation policy (its level is its position: the first step is level 1)."""
+
     after: str = Field("0m", description="Time since the page when this step applies.")
-    contact: str
+    contact: str = Field(description="Who is escalated to: a person or a role, ideally a name under contacts.")
+    reach: str = Field("", description="How to reach them when they are not listed under contacts "
+                                       "(pager handle, phone, e-mail).")
 
     @field_validator("after")
     @classmethod
@@ -305,11 +309,19 @@ class Contact(Model):
     email: str = ""
     phone: str = ""
     chat: str = ""
+    contact: str = Field("", description="Any other way to reach them (pager handle, phone bridge, URL).")
 
 
 class OnCall(Model):
+    """The on-call facts, stated once: the runbooks (oncall, incidents) and the handoff site's On-call page
+    render them (shipit.ops.oncall). A site.oncall file may add facts missing here; one that states a fact
+    differently is a configuration error naming both places."""
+
     rotation: str = Field("", description="e.g. weekly, handover Monday 09:00 UTC")
+    hours: str = Field("", description="When the on-call is reachable, e.g. 24/7 for page-severity alerts.")
+    channel: str = Field("", description="The team's incident chat channel.")
     schedule_url: str = ""
+    notes: str = Field("", description="Anything else the on-call must know (Markdown).")
     escalation: list[EscalationStep] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list)
     receivers: dict[Severity, Receiver] = Field(default_factory=dict)

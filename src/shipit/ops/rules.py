@@ -243,7 +243,7 @@ def _slo_checks(svc: ServiceConfig, slo: SLO) -> list[str]:
 
 
 def _slo_mitigation(slo: SLO) -> list[str]:
-    common = ["If a release went out in the last hours, roll it back (see the rollback runbook).",
+    common = ["If a release went out in the last hours, roll it back (see the [rollback runbook](rollback.md#rollback)).",
               "Check the dependency panels of the dashboard; a failing dependency shows up here first."]
     if slo.kind is SLOKind.availability:
         return common + ["Look at the error logs for the failing routes and the first stack trace."]

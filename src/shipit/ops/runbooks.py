@@ -26,7 +26,7 @@ from jinja2 import TemplateError
 
 from shipit.core.errors import ShipitError
 from shipit.core.templating import environment
-from shipit.ops.config import ServiceConfig
+from shipit.ops.oncall import view as oncall_view
 from shipit.ops.rules import RuleSet, annotations, dashboard_url, dependency_command
 
 TOPICS = ["incidents", "startup", "shutdown", "scaling", "rollback", "backup-restore", "logging", "oncall"]
@@ -133,20 +133,6 @@ def merge_fragments(markdown: str, topic: str, fragments: list[Fragment]) -> str
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _routing(svc: ServiceConfig) -> list[tuple[str, str]]:
-    out = []
-    for sev in ("page", "ticket"):
-        r = svc.oncall.receivers.get(sev)
-        dest = []
-        if r:
-            dest += [f"e-mail {', '.join(r.email)}"] if r.email else []
-            dest += [f"Slack {r.slack_channel}"] if r.slack_channel else []
-            dest += ["PagerDuty"] if r.pagerduty_routing_key_file else []
-            dest += [f"webhook {r.webhook_url}"] if r.webhook_url else []
-        out.append((sev, "; ".join(dest) or "Alertmanager only (no receiver configured)"))
-    return out
-
-
 def render_runbooks(rs: RuleSet, project_dir: Path | None, facts: ReleaseFacts) -> dict[str, str]:
     """topic → Markdown for every runbook, fragments merged."""
     svc = rs.service
@@ -165,7 +151,8 @@ def render_runbooks(rs: RuleSet, project_dir: Path | None, facts: ReleaseFacts) 
         "previous_version": facts.previous_version,
         "images": facts.images,
         "rollback_doc": facts.rollback_doc,
-        "routing": _routing(svc),
+        # One view of the on-call facts for every page that shows them (the site's On-call page renders it too).
+        "oncall": oncall_view(svc.oncall, svc.team, svc.name),
         "dep_command": dependency_command,
         "cpu_anchor": cpu.anchor if cpu else "",
         "memory_anchor": mem.anchor if mem else "",

@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import os
+import posixpath
 import re
 import shutil
 import tempfile
@@ -21,6 +22,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from jinja2 import pass_context
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
@@ -32,6 +34,7 @@ from shipit.core.files import (
     write_text,
 )
 from shipit.core.templating import environment, shipped_templates
+from shipit.site.signatures import fingerprint_of_hint
 
 SHIM = "assets/javascripts/iframe-worker.shim.js"
 
@@ -67,28 +70,122 @@ def base_config() -> Path:
 
 _LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])( +|$)")
+_HEX_RUN = re.compile(r"^(sha256:|sha512:)?[0-9a-f]{12,}$")
 
 
 def cell(value: Any) -> str:
-    """A value safe inside a Markdown table cell."""
+    """A value safe inside a Markdown table cell (line breaks become <br>, which renders outside code)."""
     text = "" if value is None else str(value)
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
 
 
-def foreign_markdown(text: str, keep_links: set[str] = frozenset(), demote: int = 0) -> str:
-    """Markdown written by another stage, made safe to embed: relative links to files that are not
-    pages of the site become plain text (strict mode would abort on them), headings can be demoted."""
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "|": "&#124;", "*": "&#42;",
+             "_": "&#95;", "`": "&#96;", "[": "&#91;", "]": "&#93;", "\\": "&#92;", "~": "&#126;", "#": "&#35;"}
+
+
+def _html_text(text: str) -> str:
+    """Text for raw inline HTML inside Markdown: HTML-escaped, and no character Markdown would act on."""
+    return "".join(_ENTITIES.get(ch, ch) for ch in " ".join(text.split()))
+
+
+def code(value: Any) -> str:
+    """Inline code for a table cell: a path or file name breaks after its '/' and '.' (never inside a name),
+    a digest or another long hex run anywhere; never a literal <br>."""
+    text = "" if value is None else str(value)
+    if not text:
+        return ""
+    if _HEX_RUN.match(text):
+        return f'<code class="shipit-digest">{_html_text(text)}</code>'
+    if " " not in text and ("/" in text or "." in text):
+        parts = re.split(r"(?<=/)(?=.)|(?<=\.)(?=\D)", text)  # 1.4.0 stays whole, as search keeps it
+        return '<code class="shipit-path">' + "<wbr>".join(_html_text(p) for p in parts) + "</code>"
+    return f"<code>{_html_text(text)}</code>"
+
+
+def _relink(target: str, source: str, page: str, links: dict[str, str]) -> str | None:
+    """A relative link written next to ``source`` (a release path), as a link from ``page`` of the site;
+    None when it names no page of the site."""
+    path, _, fragment = target.partition("#")
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(source), path)) if source else posixpath.normpath(path)
+    dest = links.get(resolved)
+    if dest is None and source == "" and resolved in links.values():
+        dest = resolved
+    if dest is None:
+        return None
+    dest_page, _, dest_fragment = dest.partition("#")
+    rel = posixpath.relpath(dest_page, posixpath.dirname(page) or ".")
+    frag = fragment or dest_fragment
+    return rel + (f"#{frag}" if frag else "")
+
+
+def _reindent_lists(lines: list[str]) -> list[str]:
+    """Nested list items and their continuation lines re-indented to 4 spaces per level: Python-Markdown
+    nests only at 4 spaces, so a CommonMark/GitHub-style nested bullet (indented to its parent's text, 2 or
+    3 spaces) would otherwise be flattened into the parent list and shift its numbers."""
+    out: list[str] = []
+    stack: list[int] = []  # the content indent of each open list item, outermost first
+    fence_shift: int | None = None
+    blank_before = True
+    for line in lines:
+        if fence_shift is not None:  # inside a fenced block: moved like its opening line
+            out.append(_shift(line, fence_shift))
+            if _FENCE.match(line):
+                fence_shift = None
+            continue
+        if not line.strip():
+            out.append(line)
+            blank_before = True
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        item = _ITEM.match(line)
+        if indent == 0 and not item and (line.startswith(("#", "|", "```", "~~~")) or blank_before):
+            stack = []  # a heading, a table, a fence or a paragraph at the margin ends every list
+        if item or blank_before:
+            while stack and indent < stack[-1]:
+                stack.pop()
+        if item:
+            new = " " * (4 * len(stack)) + line[indent:]
+            stack.append(indent + len(item.group(2)) + max(1, len(item.group(3))))
+        elif stack and (blank_before or indent >= stack[-1]):
+            new = " " * (4 * len(stack) + max(0, indent - stack[-1])) + line[indent:]
+        else:
+            new = line  # outside any list, or a lazy continuation of the item's text
+        if _FENCE.match(line):
+            fence_shift = (len(new) - len(new.lstrip(" "))) - indent
+        out.append(new)
+        blank_before = False
+    return out
+
+
+def _shift(line: str, by: int) -> str:
+    if by >= 0:
+        return " " * by + line if line.strip() else line
+    lead = len(line) - len(line.lstrip(" "))
+    return line[min(-by, lead):]
+
+
+def foreign_markdown(text: str, source: str = "", page: str = "index.md", links: dict[str, str] | None = None,
+                     demote: int = 0) -> str:
+    """Markdown written by another stage (``source``: its path in the release), made to read well as part of
+    ``page``: relative links to a file the site shows become links to that page (``links``: release path →
+    page), other relative links plain text naming the release file (strict mode would abort on them),
+    nested lists nest, headings can be demoted."""
+    links = links or {}
 
     def link(m: re.Match) -> str:
         bang, label, target = m.group(1), m.group(2), m.group(3)
         if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith("#"):
             return m.group(0)
-        if target.split("#", 1)[0] in keep_links:
-            return m.group(0)
-        return f"{label} (`{target}`)" if not bang else f"`{target}`"
+        to = _relink(target, source, page, links)
+        if to is not None and not bang:
+            return f"[{label}]({to})"
+        shown = posixpath.normpath(posixpath.join(posixpath.dirname(source), target.split("#", 1)[0])) \
+            if source else target
+        return f"{label} (`{shown}`)" if not bang else f"`{shown}`"
 
     out, fenced = [], False
-    for line in text.splitlines():
+    for line in _reindent_lists(text.splitlines()):
         if _FENCE.match(line):
             fenced = not fenced
         elif not fenced:
@@ -138,8 +235,8 @@ def _sbom_summary(doc: Any) -> dict[str, Any]:
                 names.append(lic["expression"])
             else:
                 inner = lic.get("license") or {}
-                names.append(inner.get("id") or inner.get("name") or "unknown")
-        for n in names or ["unknown"]:
+                names.append(inner.get("id") or inner.get("name") or "not declared")
+        for n in names or ["not declared"]:
             licenses[n] += 1
     return {"components": len(comps), "spec": f"CycloneDX {doc.get('specVersion', '?')}",
             "licenses": sorted(licenses.items(), key=lambda kv: (-kv[1], kv[0]))}
@@ -179,6 +276,23 @@ def _runbook_link(url: str, topics: set[str]) -> str:
     return ""
 
 
+def describe_base(base: str, digest: str) -> dict[str, str]:
+    """How the Images page names a base image: by its registry digest, or as a local base with its digest,
+    never by a path on the build machine alone."""
+    base = base or ""
+    if base in ("", "scratch"):
+        return {"kind": "none", "text": "none (built from scratch)" if base == "scratch" else "not recorded",
+                "digest": ""}
+    if "@sha256:" in base:
+        ref, _, dig = base.partition("@")
+        return {"kind": "registry", "text": ref, "digest": dig}
+    local = base.startswith(("/", "~", ".")) or "/" not in base.split(":")[0] and Path(base).suffix in (".tar", ".oci")
+    if local or digest:
+        name = Path(base.rstrip("/")).name
+        return {"kind": "local", "text": f"local base {name}", "digest": digest}
+    return {"kind": "registry", "text": base, "digest": digest}
+
+
 def _title(markdown: str, fallback: str) -> str:
     for line in markdown.splitlines():
         if line.startswith("# "):
@@ -199,12 +313,17 @@ def gather(root: Path, artifacts: list[dict[str, Any]]) -> dict[str, Any]:
     images = []
     for a in kind("image"):
         x = a.get("extra") or {}
-        platforms = [{**p, "sbom": sbom_of.get(p.get("manifest_digest"), "")} for p in x.get("platforms") or []]
-        images.append({"name": a.get("name") or Path(a["path"]).name, "path": a["path"], "size": a.get("size"),
-                       "sha256": a.get("sha256"), "manifest_digest": x.get("manifest_digest", ""),
+        name = a.get("name") or Path(a["path"]).name
+        platforms = [{**p, "sbom": sbom_of.get(p.get("manifest_digest"), ""),
+                      "base": describe_base(p.get("base", ""), p.get("base_digest", ""))}
+                     for p in x.get("platforms") or []]
+        base = x.get("base", "")
+        images.append({"name": name, "anchor": re.sub(r"[^a-z0-9-]+", "-", name.lower()), "path": a["path"],
+                       "size": a.get("size"), "sha256": a.get("sha256"), "manifest_digest": x.get("manifest_digest", ""),
                        "config_digest": x.get("config_digest", ""), "tags": x.get("tags") or [],
                        "repository": x.get("repository", ""), "platform": x.get("platform") or {},
-                       "layers": x.get("layers") or [], "builder": x.get("builder", ""), "base": x.get("base", ""),
+                       "layers": x.get("layers") or [], "builder": x.get("builder", ""),
+                       "base": describe_base(base if isinstance(base, str) else "", x.get("base_digest", "")),
                        "platforms": platforms})
     sboms = []
     for a in kind("sbom"):
@@ -212,7 +331,7 @@ def gather(root: Path, artifacts: list[dict[str, Any]]) -> dict[str, Any]:
         sboms.append({"name": a.get("name", ""), "path": a["path"], "image_digest": (a.get("extra") or {}).get(
             "image_digest", ""), "platform": (a.get("extra") or {}).get("platform") or "", **summary})
 
-    migrations = {"bundles": [], "plan": None, "plan_path": "", "rollback": "", "sql": []}
+    migrations = {"bundles": [], "plan": None, "plan_path": "", "rollback": "", "rollback_path": "", "sql": []}
     for a in kind("migration-bundle"):
         migrations["bundles"].append({"path": a["path"], **(a.get("extra") or {})})
     for a in kind("migration-plan"):
@@ -229,15 +348,17 @@ def gather(root: Path, artifacts: list[dict[str, Any]]) -> dict[str, Any]:
                          "text": text})
 
     docs = {a["path"]: _read(root, a["path"]) for a in kind("doc") if a["path"].endswith(".md")}
-    rollback = next((docs[p] for p in sorted(docs) if p.lower().endswith("rollback.md")), "")
-    migrations["rollback"] = rollback
+    migrations["rollback_path"] = next((p for p in sorted(docs) if p.lower().endswith("rollback.md")), "")
+    migrations["rollback"] = docs.get(migrations["rollback_path"], "")
     reports = {a["path"]: a for a in kind("report")}
     pipeline = {
         "report_md": next((_read(root, p) for p in sorted(reports) if p.endswith(".md")), ""),
         "report": next((_json(root, p) for p in sorted(reports) if p.endswith("report.json")), None),
         "reports": sorted(reports),
-        "environments_md": next((docs[p] for p in sorted(docs) if p.endswith("environments.md")), ""),
+        "environments_path": next((p for p in sorted(docs) if p.endswith("environments.md")), ""),
     }
+    pipeline["environments_md"] = docs.get(pipeline["environments_path"], "")
+    pipeline["report_path"] = next((p for p in sorted(reports) if p.endswith(".md")), "")
     alerts = []
     for a in sorted(kind("alert-rules"), key=lambda a: a["path"]):
         for rule in _alerts(root, a["path"]):
@@ -259,7 +380,6 @@ def gather(root: Path, artifacts: list[dict[str, Any]]) -> dict[str, Any]:
         + [a["path"] for a in kind("alert-routes")],
         "other_docs": sorted(p for p in docs if p != "" and docs[p] and not p.endswith(("environments.md",))
                              and not p.lower().endswith("rollback.md")),
-        "signatures": [a["path"] for a in kind("signature")] + [a["path"] for a in kind("attestation")],
         "release_notes_md": _read(root, "release-notes.md"),
         "evidence_report_md": _read(root, "evidence/validation-report.md"),
         "evidence": _json(root, "evidence/summary.json"),
@@ -269,29 +389,69 @@ def gather(root: Path, artifacts: list[dict[str, Any]]) -> dict[str, Any]:
 # --- the MkDocs project -------------------------------------------------------------------------------
 
 
+def page_links(view: dict[str, Any]) -> dict[str, str]:
+    """Release file → the page (and section) of the site that shows it: what a cross-reference in embedded
+    Markdown becomes, a link instead of a path."""
+    links = {"release-notes.md": "release-notes.md", "evidence/validation-report.md": "evidence.md",
+             "evidence/summary.json": "evidence.md", "manifest.json": "index.md#artifacts",
+             "SHA256SUMS": "signatures.md"}
+    for rb in view["runbooks"]:
+        links[rb["path"]] = f"runbooks/{rb['topic']}.md"
+    m = view["migrations"]
+    if m["rollback_path"]:
+        links[m["rollback_path"]] = "migrations.md#rollback"
+    if m["plan_path"]:
+        links[m["plan_path"]] = "migrations.md#plan"
+    for sql in m["sql"]:
+        links[sql["path"]] = "migrations.md#sql"
+    for b in m["bundles"]:
+        links[b["path"]] = "migrations.md"
+    for path in view["pipeline"]["reports"]:
+        links[path] = "pipeline.md"
+    if view["pipeline"]["environments_path"]:
+        links[view["pipeline"]["environments_path"]] = "pipeline.md"
+    for path in view["alert_files"]:
+        links[path] = "observability.md#alerts"
+    for d in view["dashboards"]:
+        links[d["path"]] = "observability.md#dashboards"
+    for img in view["images"]:
+        links[img["path"]] = f"images.md#image-{img['anchor']}"
+    for sb in view["sboms"]:
+        links[sb["path"]] = "images.md#sboms"
+    return links
+
+
+
 def render_project(project: Path, handoff: dict[str, Any], view: dict[str, Any], root: Path,
                    project_dir: Path | None) -> Path:
     """Write docs/ and mkdocs.yml for one edition of the site; returns the mkdocs.yml path."""
     docs = project / "docs"
     env = environment(project_dir)
+    links = page_links(view)
+
+    @pass_context
+    def foreign(ctx, text: str, source: str = "", demote: int = 0) -> str:
+        return foreign_markdown(text, source, ctx.get("page", "index.md"), links, demote)
+
     env.filters["cell"] = cell
+    env.filters["code"] = code
+    env.filters["fingerprint"] = lambda hint: fingerprint_of_hint(hint) or hint
     env.filters["size"] = human_size
-    env.filters["foreign"] = foreign_markdown
+    env.filters["foreign"] = foreign
     env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, sort_keys=True, ensure_ascii=False)
     topics = {f"{r['topic']}.md" for r in view["runbooks"]}
     variables = {"h": handoff, "v": view, "runbook_pages": topics}
     for page, _title_, template in PAGES:
-        write_text(docs / page, env.get_template(template).render(**variables))
+        write_text(docs / page, env.get_template(template).render(page=page, **variables))
     for rb in view["runbooks"]:
-        write_text(docs / "runbooks" / f"{rb['topic']}.md", foreign_markdown(rb["text"], keep_links=topics))
+        page = f"runbooks/{rb['topic']}.md"
+        write_text(docs / page, foreign_markdown(rb["text"], rb["path"], page, links))
     for d in view["dashboards"]:
         dest = docs / "downloads" / "dashboards" / d["file"]
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(root / d["path"], dest)
-    shim_dir = shipped_templates() / "site" / "assets" / "javascripts"
-    (docs / "assets" / "javascripts").mkdir(parents=True, exist_ok=True)
-    for name in ("iframe-worker.shim.js", "iframe-worker.LICENSE"):
-        shutil.copyfile(shim_dir / name, docs / "assets" / "javascripts" / name)
+    # The site's own assets (the iframe-worker shim, shipit.css, shipit.js), named by the base mkdocs.yml.
+    shutil.copytree(shipped_templates() / "site" / "assets", docs / "assets", dirs_exist_ok=True)
     (docs / "handoff.json").write_bytes(canonical_json(handoff))
 
     nav: list[Any] = []

@@ -6,16 +6,23 @@ from __future__ import annotations
 
 from shipit.core.verify import CheckResult, Release, ok
 from shipit.signing.trust import Trust
-from shipit.site.signoff import SIGNOFF_DIR, load_signoffs, signoff_check
+from shipit.site.signoff import SIGNOFF_DIR, load_history, load_signoffs, signoff_check
 
 
 def check_signoffs(rel: Release, trust: Trust) -> list[CheckResult]:
     signoffs = load_signoffs(rel.root, [trust])  # each signature verified once
-    if not signoffs:
+    history = load_history(rel.root, [trust])  # earlier decisions are checked like the latest
+    if not signoffs and not history:
         return [ok("sign-offs", "no sign-offs yet")]
-    checks = {role: signoff_check(role, so) for role, so in signoffs.items()}
-    return [CheckResult("sign-offs", f"{SIGNOFF_DIR}/{role}.json", c.ok, f"{c.name}: {c.detail}")
-            for role, c in sorted(checks.items())]
+    out = []
+    for role, so in sorted(signoffs.items()):
+        c = signoff_check(role, so)
+        out.append(CheckResult("sign-offs", f"{SIGNOFF_DIR}/{role}.json", c.ok, f"{c.name}: {c.detail}"))
+    for role, entries in sorted(history.items()):
+        for so in entries:
+            c = signoff_check(role, so)
+            out.append(CheckResult("sign-offs", so.path, c.ok, f"{c.name}, earlier decision of {so.date}: {c.detail}"))
+    return out
 
 
 def allowed(_rel: Release) -> set[str]:

@@ -27,6 +27,10 @@ def _print_decision(decision) -> None:
     if decision.unsigned:
         out.print(f"[bold red]UNSIGNED[/]: {ui.safe(decision.unsigned)}; nothing proves who cut this release",
                   soft_wrap=True)
+    if decision.trust:
+        out.print(f"[dim]sign-off signatures checked with {ui.safe(decision.trust)}[/]", soft_wrap=True)
+    for warning in decision.warnings:
+        out.print(f"[yellow]warning:[/] {ui.safe(warning)}", soft_wrap=True)
     out.print("[bold green]GO[/]" if decision.go else "[bold red]NO-GO[/]")
 
 
@@ -64,8 +68,9 @@ def site_build(release_dir, keys, out_dir) -> None:
                                                  "password from SHIPIT_KEY_PASSWORD / COSIGN_PASSWORD). "
                                                  "Env: SHIPIT_SIGNOFF_KEY.")
 @click.option("--verify-key", "verify_keys", multiple=True, type=click.Path(path_type=Path, exists=True),
-              help="Trusted public keys (repeatable) the sign-offs are checked with, for the site and the "
-                   "decision printed after signing (keys pinned in the release are always used).")
+              help="Trusted public keys (repeatable) the sign-offs are checked with when the signed-off site is "
+                   "rebuilt and the decision printed: give the same keys as to `shipit status --key` and both say "
+                   "the same (keys pinned in the release are always used).")
 def signoff(release_dir, role, name, decision, comment, key, verify_keys) -> None:
     """Sign off a finished release for a role, then rebuild the signed-off site under signoffs/."""
     from shipit.site.handoff import build_signed_edition
@@ -82,7 +87,8 @@ def signoff(release_dir, role, name, decision, comment, key, verify_keys) -> Non
     trusted = list(verify_keys)
     _print_decision(release_status(release_dir, trusted))
     if not trusted:
-        out.print("[dim]signatures are checked against trusted keys with `shipit status --key PUB`[/]")
+        out.print("[dim]no --verify-key given: sign-offs whose role has no key pinned in the release count as "
+                  "unverified, on the rebuilt site as in `shipit status` without --key[/]")
 
 
 @click.command("status")

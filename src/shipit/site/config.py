@@ -132,6 +132,9 @@ class EscalationStep(Model):
 
 
 class OnCall(Model):
+    """The site.oncall file. Its facts join service.oncall's (shipit.site.oncall): the runbooks and the
+    On-call page render one set; a fact stated differently in both places is a configuration error."""
+
     team: str = ""
     rotation: str = Field("", description="e.g. 'weekly, Monday 09:00 UTC'.")
     hours: str = ""
@@ -139,6 +142,14 @@ class OnCall(Model):
     contacts: list[Contact] = Field(default_factory=list)
     escalation: list[EscalationStep] = Field(default_factory=list)
     notes: str = ""
+
+    @field_validator("escalation")
+    @classmethod
+    def _levels(cls, value: list[EscalationStep]) -> list[EscalationStep]:
+        levels = sorted(step.level for step in value)
+        if levels != list(range(1, len(value) + 1)):
+            raise ValueError(f"escalation levels must be 1, 2, 3, ... once each (got {', '.join(map(str, levels))})")
+        return value
 
 
 def load_yaml_model(path: Path, model: type[Model], what: str) -> Model:
@@ -163,6 +174,16 @@ def dump(model: Model | None) -> dict[str, Any] | None:
 
 Decision = Literal["approve", "reject"]
 
+
+def _resolve_oncall(cfg) -> None:
+    # shipit.site.oncall reads this module's file models: imported when a loaded config is resolved.
+    from shipit.site.oncall import resolve
+
+    resolve(cfg)
+
+
+#: Run on every loaded shipit.yaml: the site.oncall file's facts join service.oncall's (or conflict).
+RESOLVE = [_resolve_oncall]
 
 #: The shipit.yaml sections this capability owns (assembled by shipit.config).
 SECTIONS = {

@@ -18,11 +18,13 @@ from shipit.core.artifacts import load_manifest
 from shipit.core.checksums import SUMS_NAME
 from shipit.core.files import sha256_file
 from shipit.core.templating import environment
+from shipit.signing.trust import Trust
 from shipit.site import notes as rn
 from shipit.site.build import build_edition, cell, gather
 from shipit.site.record import archive_name, load_handoff
-from shipit.site.signoff import SIGNOFF_DIR, default_public_keys, load_signoffs
-from shipit.site.status import decide, signed
+from shipit.site.signatures import inventory
+from shipit.site.signoff import SIGNOFF_DIR, default_public_keys
+from shipit.site.status import decide, release_status
 
 
 def render_release_notes(project_dir: Path | None, notes: rn.ReleaseNotes, cfg) -> str:
@@ -38,29 +40,35 @@ def render_validation_report(project_dir: Path | None, summary: dict[str, Any], 
 
 
 def edition_view(handoff: dict[str, Any], root: Path, artifacts: list[dict[str, Any]], stages: list[dict[str, Any]],
-          signoffs: dict, edition: str, sums_sha256: str = "") -> dict[str, Any]:
+                 edition: str, decision=None, sums_sha256: str = "", signing: dict[str, Any] | None = None
+                 ) -> dict[str, Any]:
+    """What the pages of one edition show. The release edition decides from the stages and gates alone (no
+    sign-off exists yet); the signed-off edition is handed ``shipit status``'s own decision."""
     view = gather(root, artifacts)
-    evidence = view["evidence"] if handoff["evidence_configured"] else None
-    decision = decide(stages, evidence, handoff["roles"], signoffs, snapshot=handoff["snapshot"])
-    unsigned = handoff.get("unsigned", "")
-    if edition != "release" and not unsigned and not signed(root):
-        unsigned = f"no signature over {SUMS_NAME} in the release"
+    if decision is None:
+        evidence = view["evidence"] if handoff["evidence_configured"] else None
+        decision = decide(stages, evidence, handoff["roles"], {}, snapshot=handoff["snapshot"])
     view.update(edition=edition, stages=stages, decision=decision.as_dict(), sums_sha256=sums_sha256,
-                archive=archive_name(handoff["version"]), unsigned=unsigned)
+                archive=archive_name(handoff["version"]),
+                signing=signing if signing is not None else handoff.get("signing") or {"signed": False, "files": [],
+                                                                                       "reason": "not recorded"})
     return view
 
 
 def build_signed_edition(release_dir: Path, key_paths: list[Path] | None = None,
                          out_site: Path | None = None, out_archive: Path | None = None) -> tuple[Path, Path]:
-    """(Re)build the signed-off edition from a finished release; written beside the sign-offs by default."""
+    """(Re)build the signed-off edition from a finished release; written beside the sign-offs by default.
+
+    Its decision is :func:`shipit.site.status.release_status` with the same keys, i.e. exactly what
+    ``shipit status --key ...`` says (keys pinned in the release always count)."""
     release_dir = Path(release_dir)
     handoff = load_handoff(release_dir)
     manifest = load_manifest(release_dir)
-    keys = default_public_keys(release_dir, key_paths)
-    signoffs = load_signoffs(release_dir, keys, declared=True)
+    decision = release_status(release_dir, key_paths)
+    anchors = [Trust(public_key=k) for k in default_public_keys(release_dir, key_paths)]
     sums = release_dir / SUMS_NAME
-    view = edition_view(handoff, release_dir, manifest["artifacts"], manifest.get("stages", []), signoffs, "signed-off",
-                 sha256_file(sums) if sums.is_file() else "")
+    view = edition_view(handoff, release_dir, manifest["artifacts"], manifest.get("stages", []), "signed-off",
+                        decision, sha256_file(sums) if sums.is_file() else "", inventory(release_dir, anchors))
     out_site = out_site or release_dir / SIGNOFF_DIR / "site"
     out_archive = out_archive or release_dir / SIGNOFF_DIR / archive_name(handoff["version"])
     # Build beside the target and swap, so a failed build never leaves half a site.

@@ -8,7 +8,10 @@ Files (under ``<release>/signoffs/``, which SHA256SUMS does not cover):
 * ``<role>.json.sig``           base64 DER ECDSA P-256 signature over the statement's bytes (what
                                  ``cosign sign-blob --key`` writes; ``openssl dgst -sha256 -verify`` checks it);
 * ``<role>.json.sigstore.json`` the same signature as a Sigstore bundle v0.3 (key-based, messageSignature);
-* ``keys/<role>.pub``           the signer's public key, self-declared (shown on the site, never trusted).
+* ``keys/<role>.pub``           the signer's public key, self-declared (shown on the site, never trusted);
+* ``history/<role>/<date>.json`` (``.sig``, ``.sigstore.json``) every earlier decision for the role, moved
+                                 there when the role signs again: the top-level ``<role>.json`` is the
+                                 latest decision (what the go/no-go uses), the history keeps the others.
 
 Signing and bundle checks go through :mod:`shipit.signing` and :class:`shipit.signing.trust.Trust`, exactly like
 the release's own ``SHA256SUMS.sig``.
@@ -58,6 +61,7 @@ class Signoff:
     status: str = "missing"  # missing | valid | unverified | invalid
     trust: str = ""  # pinned | given | declared: which key verified the signature
     detail: str = ""
+    path: str = ""  # the statement, relative to the release
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -127,11 +131,38 @@ def sign_off(release_dir: Path, role: str, name: str, decision: str, key_path: P
     # Signed like SHA256SUMS: cosign's .sig (base64 DER ECDSA P-256) and a Sigstore bundle v0.3.
     signed = KeySigner(key, source=Path(key_path).name).sign_blob(data)
     out = release_dir / SIGNOFF_DIR / f"{role}.json"
+    if out.exists():
+        keep_history(release_dir, role)
     write_bytes(out, data)
     write_bytes(out.with_name(out.name + ".sig"), base64.b64encode(signed.signature))
     write_bytes(out.with_name(out.name + ".sigstore.json"), canonical_json(signed.bundle))
     write_signer_key(release_dir, role, key)
     return out
+
+
+SIGNOFF_FILES = ("", ".sig", ".sigstore.json")
+HISTORY_DIR = "history"
+
+
+def keep_history(release_dir: Path, role: str) -> Path:
+    """Move the role's current decision (statement, signature, bundle) into ``history/<role>/`` before it
+    is replaced: no decision is ever lost. Named by the statement's date (and a counter on a tie)."""
+    current = Path(release_dir) / SIGNOFF_DIR / f"{role}.json"
+    try:
+        stamp = re.sub(r"[^0-9TZ]", "", json.loads(current.read_bytes()).get("date", "")) or "undated"
+    except (OSError, ValueError, AttributeError):
+        stamp = "unreadable"
+    folder = Path(release_dir) / SIGNOFF_DIR / HISTORY_DIR / role
+    folder.mkdir(parents=True, exist_ok=True)
+    n, dest = 1, folder / f"{stamp}.json"
+    while dest.exists():
+        n += 1
+        dest = folder / f"{stamp}-{n}.json"
+    for suffix in SIGNOFF_FILES:
+        src = current.with_name(current.name + suffix)
+        if src.exists():
+            src.rename(dest.with_name(dest.name + suffix))
+    return dest
 
 
 # --- reading and verifying --------------------------------------------------------------------------------
@@ -153,9 +184,9 @@ def pinned_key(release_dir: Path, role: str) -> Path | None:
 
 
 def _check_one(release_dir: Path, path: Path, ident: dict[str, str] | None, anchors: list,
-               declared: bool) -> Signoff:
-    role = path.name[: -len(".json")]
-    so = Signoff(role=role)
+               declared: bool, role: str | None = None) -> Signoff:
+    role = role or path.name[: -len(".json")]
+    so = Signoff(role=role, path=Path(path).relative_to(release_dir).as_posix())
     try:
         data = path.read_bytes()
         st = json.loads(data)
@@ -188,7 +219,7 @@ def _check_one(release_dir: Path, path: Path, ident: dict[str, str] | None, anch
     else:
         candidates = [("given", trust_of(k)) for k in anchors]
         own = Path(release_dir) / SIGNOFF_DIR / "keys" / f"{role}.pub"
-        if declared and own.is_file():
+        if declared and not anchors and own.is_file():  # only says something when no trusted key was given
             candidates.append(("declared", trust_of(load_public_key(own))))
     if not candidates:
         so.status, so.detail = "unverified", "bound to this release; no public key given to check the signature"
@@ -227,6 +258,39 @@ def load_signoffs(release_dir: Path, anchors: list | None = None, *, declared: b
             for p in sorted(directory.glob("*.json")) if not p.name.endswith(".sigstore.json")}
 
 
+def load_history(release_dir: Path, anchors: list | None = None, *, declared: bool = False) -> dict[str, list[Signoff]]:
+    """Every earlier decision per role (``history/<role>/``), newest first, each verified like the latest."""
+    base = Path(release_dir) / SIGNOFF_DIR / HISTORY_DIR
+    if not base.is_dir():
+        return {}
+    try:
+        ident = release_identity(release_dir)
+    except ShipitError:
+        ident = None
+    out: dict[str, list[Signoff]] = {}
+    for folder in sorted(p for p in base.iterdir() if p.is_dir()):
+        entries = [_check_one(Path(release_dir), p, ident, list(anchors or []), declared, role=folder.name)
+                   for p in sorted(folder.glob("*.json")) if not p.name.endswith(".sigstore.json")]
+        out[folder.name] = sorted(entries, key=_history_order, reverse=True)
+    return out
+
+
+def _history_order(so: Signoff) -> tuple[str, int]:
+    """By the statement's date, then by the counter keep_history adds on a tie (<date>-2.json is newer)."""
+    m = re.search(r"-(\d+)\.json$", so.path)
+    return so.date, int(m.group(1)) if m else 1
+
+
+def shared_keys(signoffs: dict[str, Signoff] | list[Signoff]) -> dict[str, list[str]]:
+    """Signing keys (bundle key hints) that signed the latest decision of more than one role."""
+    rows = signoffs.values() if isinstance(signoffs, dict) else signoffs
+    by_key: dict[str, list[str]] = {}
+    for so in rows:
+        if so.keyid and so.status != "missing":
+            by_key.setdefault(so.keyid, []).append(so.role)
+    return {k: sorted(roles) for k, roles in by_key.items() if len(roles) > 1}
+
+
 def signer_keys(release_dir: Path) -> list[Path]:
     """The public keys signers left in ``signoffs/keys/`` (self-declared, see above)."""
     return sorted((Path(release_dir) / SIGNOFF_DIR / "keys").glob("*.pub"))
@@ -245,9 +309,14 @@ def signoff_check(role: str, so: Signoff) -> Check:
 
 
 def verify_signoffs(release_dir: Path, public_keys: list | None = None) -> list[Check]:
-    """One check per sign-off file: bound to this release's SHA256SUMS and signed by the role's pinned key,
-    else by one of ``public_keys`` (keys or Trust objects)."""
-    return [signoff_check(role, so) for role, so in load_signoffs(release_dir, public_keys).items()]
+    """One check per sign-off file, the history included: bound to this release's SHA256SUMS and signed by
+    the role's pinned key, else by one of ``public_keys`` (keys or Trust objects)."""
+    checks = [signoff_check(role, so) for role, so in load_signoffs(release_dir, public_keys).items()]
+    for role, entries in load_history(release_dir, public_keys).items():
+        for so in entries:
+            c = signoff_check(role, so)
+            checks.append(Check(f"earlier {c.name}, {so.date or so.path}", c.ok, c.detail))
+    return checks
 
 
 def table(roles: list[str], signoffs: dict[str, Signoff]) -> list[Signoff]:

@@ -59,6 +59,7 @@ class SiteStage(Stage):
         write_text(ctx.path("release-notes.md"), render_release_notes(project_dir, notes, ctx.config.site))
         ctx.artifacts.add("release-notes.md", Kind.RELEASE_NOTES)
         handoff = handoff_data(ctx)
+        handoff["signing"] = signing_plan(ctx)
         for role, key in sorted(ctx.config.site.signoff.keys.items()):
             # Pinned in the release (covered by SHA256SUMS and its signature): only this key signs for the role.
             if role not in handoff["roles"]:
@@ -69,11 +70,25 @@ class SiteStage(Stage):
                               name=f"signoff-key-{role}")
         ctx.artifacts.finalize()
         artifacts = [a.as_dict() for a in ctx.artifacts]
-        view = edition_view(handoff, ctx.work_dir, artifacts, handoff["stages"], {}, "release")
+        view = edition_view(handoff, ctx.work_dir, artifacts, handoff["stages"], "release")
         build_edition(handoff, view, ctx.work_dir, ctx.path("site"), ctx.path(archive_name(ctx.version.text)),
                       project_dir)
         ctx.artifacts.add_tree("site", Kind.SITE, name="site")
         ctx.artifacts.add(archive_name(ctx.version.text), Kind.SITE_ARCHIVE, name="site")
+
+
+def signing_plan(ctx: ReleaseContext) -> dict:
+    """What the sign stage will write (it runs after SHA256SUMS, which covers this site), or why the
+    release will be unsigned: the release edition's Signatures page says it, loudly when unsigned."""
+    from shipit.signing.attest import (
+        unsigned_reason,  # the signing capability's rule, the one the sign stage follows
+    )
+    from shipit.site.signatures import plan
+
+    reason = unsigned_reason(ctx)
+    attested = sorted(a.name for a in ctx.artifacts.filter(Kind.SBOM) if a.extra.get("image_digest"))
+    cfg = ctx.config.signing
+    return plan(cfg.model_dump(mode="json") if cfg is not None else None, reason, attested)
 
 
 STAGES = [SiteStage]

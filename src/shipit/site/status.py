@@ -10,11 +10,15 @@ from typing import Any
 from shipit.core.artifacts import load_manifest
 from shipit.core.checksums import SUMS_NAME, hash_files, parse_sums
 from shipit.site.record import load_handoff
+from shipit.site.signatures import fingerprint_of_hint, key_fingerprint
 from shipit.site.signoff import (
     Check,
     Signoff,
     default_public_keys,
+    load_history,
     load_signoffs,
+    pinned_key,
+    shared_keys,
     table,
 )
 
@@ -25,6 +29,9 @@ class Decision:
     checks: list[Check] = field(default_factory=list)
     signoffs: list[Signoff] = field(default_factory=list)
     unsigned: str = ""  # why nothing signs SHA256SUMS ("" when it is signed)
+    warnings: list[str] = field(default_factory=list)  # worth a look, never a no-go by themselves
+    history: dict[str, list[Signoff]] = field(default_factory=dict)  # earlier decisions per role, newest first
+    trust: str = ""  # which keys the sign-off signatures were checked with
 
     @property
     def label(self) -> str:
@@ -37,7 +44,10 @@ class Decision:
     def as_dict(self) -> dict[str, Any]:
         return {"go": self.go, "decision": self.label, "signed": not self.unsigned, "unsigned": self.unsigned,
                 "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
-                "signoffs": [s.as_dict() for s in self.signoffs]}
+                "signoffs": [s.as_dict() for s in self.signoffs],
+                "warnings": list(self.warnings),
+                "history": {role: [s.as_dict() for s in rows] for role, rows in sorted(self.history.items())},
+                "trust": self.trust}
 
 
 def decide(stages: list[dict[str, Any]], evidence: dict[str, Any] | None, roles: list[str],
@@ -76,7 +86,10 @@ def decide(stages: list[dict[str, Any]], evidence: dict[str, Any] | None, roles:
             checks.append(Check(f"sign-off {so.role}", True,
                                 f"approved by {so.name} on {so.date}" + ("" if required else " (not a required role)")))
     checks += extra or []
-    return Decision(go=all(c.ok for c in checks), checks=checks, signoffs=rows)
+    warnings = [f"one key (fingerprint {fingerprint_of_hint(hint) or hint}) signed the sign-offs of "
+                f"{', '.join(shared)}: one person or one stolen key decided for several roles"
+                for hint, shared in sorted(shared_keys(rows).items())]
+    return Decision(go=all(c.ok for c in checks), checks=checks, signoffs=rows, warnings=warnings)
 
 
 def integrity(release_dir: Path) -> Check:
@@ -121,7 +134,23 @@ def release_status(release_dir: Path, key_paths: list[Path] | None = None) -> De
             evidence = {"gates": [{"name": "evidence", "passed": False, "actual": None,
                                    "threshold": "evidence/summary.json readable"}]}
     keys = default_public_keys(release_dir, key_paths)
-    decision = decide(manifest.get("stages", []), evidence, handoff["roles"], load_signoffs(release_dir, keys),
+    # declared: a signature that matches only the signer's own key says so (still not a go)
+    decision = decide(manifest.get("stages", []), evidence, handoff["roles"],
+                      load_signoffs(release_dir, keys, declared=True),
                       snapshot=bool(manifest.get("snapshot")), extra=[integrity(release_dir)])
+    decision.history = load_history(release_dir, keys, declared=True)
+    decision.trust = trust_description(release_dir, handoff["roles"], keys)
     decision.unsigned = unsigned_reason(release_dir, manifest)
     return decision
+
+
+def trust_description(release_dir: Path, roles: list[str], keys: list) -> str:
+    """Which keys a sign-off had to verify with, in words (shown by the site next to the decision)."""
+    pinned = [r for r in roles if pinned_key(release_dir, r) is not None]
+    parts = []
+    if pinned:
+        parts.append("the keys pinned in the release for " + ", ".join(pinned))
+    if keys:
+        parts.append("the trusted key" + ("s" if len(keys) > 1 else "") + " given (fingerprint "
+                     + ", ".join(key_fingerprint(k) for k in keys) + ")")
+    return " and ".join(parts) if parts else "no trusted key (none pinned in the release, none given)"

@@ -8,7 +8,6 @@ import pytest
 
 from shipit.config import load_config
 from shipit.core.errors import ConfigError
-from shipit.ops.config import DEFAULT_BURN_RATES
 from tests.conftest import DEMO, run_shipit
 from tests.ops.helpers import FULL
 
@@ -30,14 +29,15 @@ def _error(path) -> str:
 
 def test_burn_rate_defaults_follow_the_sre_workbook():
     svc = load_config(DEMO / "shipit.yaml").service
-    assert [(b.factor, b.long, b.short, b.severity.value) for b in svc.burn_rates] == [
-        (14.4, "1h", "5m", "page"), (6, "6h", "30m", "page"), (3, "1d", "2h", "ticket"), (1, "3d", "6h", "ticket")]
-    assert svc.burn_rates == DEFAULT_BURN_RATES
-    assert svc.slos[0].window == "30d"
+    assert svc.burn_rates is None and svc.slos[0].window == "30d"
+    assert [(b.factor, b.long, b.short, b.severity, float(b.budget_percent)) for b in svc.burn_windows(svc.slos[0])] == [
+        (14.4, "1h", "5m", "page", 2), (6, "6h", "30m", "page", 5), (3, "1d", "2h", "ticket", 10),
+        (1, "3d", "6h", "ticket", 10)]
 
 
 def test_burn_rates_are_configurable(full_config):
-    assert [(b.factor, b.long) for b in full_config.service.burn_rates] == [(14.4, "1h"), (6, "6h"), (3, "1d")]
+    svc = full_config.service
+    assert [(b.factor, b.long) for b in svc.burn_windows(svc.slos[0])] == [(14.4, "1h"), (6, "6h"), (3, "1d")]
 
 
 def test_objective_of_100_is_rejected_with_file_and_line(tmp_path):

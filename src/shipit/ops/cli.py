@@ -35,12 +35,14 @@ def ops() -> None:
               show_default=True, help="Directory to write alerts/, alertmanager/, dashboards/ and runbooks/ into.")
 def generate_cmd(config: Path, output: Path) -> None:
     """Write the ops files for the service: section of shipit.yaml."""
-    from shipit.ops.generate import generate
+    from shipit.ops.generate import generate, notes
 
     cfg = _service(config)
     files = generate(cfg.service, output, cfg.project_dir)
     for f in files:
         out_console.print(f"[green]wrote[/] {output / f.path}  [dim]({f.kind})[/]")
+    for note in notes(cfg.service):
+        out_console.print(f"[yellow]note[/] {note}")
 
 
 @ops.command("test")

@@ -211,8 +211,10 @@ def build_dashboard(rs: RuleSet) -> dict[str, Any]:
         panel = (panel.id(pid).title(title).description(p.description).unit(unit).datasource(ds)
                  .grid_pos(dm.GridPos(h=h, w=w, x=x, y=y)))
         for i, (expr, legend) in enumerate(targets):
-            panel = panel.with_target(prometheus.Dataquery().expr(expr).legend_format(legend)
-                                      .ref_id(chr(ord("A") + i)).datasource(ds))
+            query = prometheus.Dataquery().expr(expr).legend_format(legend).ref_id(chr(ord("A") + i)).datasource(ds)
+            if kind == "stat":  # one value as of the end of the time range: one evaluation, not one per step
+                query = query.instant()
+            panel = panel.with_target(query)
         board = board.with_panel(panel)
     data = json.loads(JSONEncoder(sort_keys=True).encode(board.build()))
     return data

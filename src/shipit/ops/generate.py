@@ -82,14 +82,14 @@ def run_checks(svc: ServiceConfig, ops_dir: Path, tests: bool = True, timeout: f
     p = paths(svc)
     todo = [("promtool check rules", ["promtool", "check", "rules", p["rules"]])]
     if tests:
-        todo.append(("promtool test rules", ["promtool", "test", "rules", *test_files(svc, ops_dir)]))
+        todo.append(("promtool test rules", ["promtool", "test", "rules", *unit_test_files(svc, ops_dir)]))
     todo.append(("amtool check-config", ["amtool", "check-config", p["routes"]]))
     out = [_run(name, cmd, ops_dir, timeout) for name, cmd in todo]
     out.append(_route_tests(ops_dir / p["route_tests"], ops_dir / p["routes"], timeout))
     return out
 
 
-def test_files(svc: ServiceConfig, ops_dir: Path) -> list[str]:
+def unit_test_files(svc: ServiceConfig, ops_dir: Path) -> list[str]:
     """The generated ``promtool test rules`` files in ``ops_dir`` (one per evaluation interval)."""
     found = sorted(f.relative_to(ops_dir).as_posix() for f in (ops_dir / "alerts").glob(f"{svc.name}.rules*.test.yml"))
     return found or [paths(svc)["tests"]]

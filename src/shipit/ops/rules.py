@@ -164,8 +164,10 @@ def quantile_expr(svc: ServiceConfig, metric: str, q: float, window: str, matche
 
 def data_coverage(svc: ServiceConfig, window: str) -> str:
     """Seconds of the service's samples Prometheus holds within ``window`` (less than the window when the
-    retention is shorter or the service younger): from ``up``, which every scrape writes."""
-    return f"time() - min(min_over_time(timestamp({targets_up(svc)})[{window}:1h]))"
+    retention is shorter or the service younger), to the hour: from ``up``, which every scrape writes
+    (a target younger than the last full hour counts from now)."""
+    up = targets_up(svc)
+    return f"time() - min(min_over_time(timestamp({up})[{window}:1h]) or timestamp({up}))"
 
 
 def declared(svc: ServiceConfig, metric: str, wanted: tuple[str, ...]) -> tuple[str, ...]:

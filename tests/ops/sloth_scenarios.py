@@ -135,7 +135,7 @@ def expected(s: Scenario) -> dict[tuple[str, str], list[int]]:
             rb, rg = rate(bad, s.interval, at, seconds), rate(good, s.interval, at, seconds)
             ratio[w] = None if rb is None or rg is None else rb / (rb + rg)
 
-        def fires(pairs, budget) -> bool:
+        def fires(pairs, budget, ratio=ratio) -> bool:
             return any(ratio[long] is not None and ratio[short] is not None and ratio[long] > factor * budget
                        and ratio[short] > factor * budget for factor, long, short in pairs)
 

@@ -127,7 +127,7 @@ def test_undeclared_label_in_errors_exits_2_with_the_declared_labels(tmp_path):
 
 
 def test_labels_are_checked_in_selectors_and_dependency_health(tmp_path):
-    path, line = _variant(tmp_path, "      threshold: 0.25", '      threshold: 0.25\n      selector: method="GET"')
+    path, _ = _variant(tmp_path, "      threshold: 0.25", '      threshold: 0.25\n      selector: method="GET"')
     msg = _error(path)
     assert "service.slos[1].selector" in msg and "label 'method' is not declared on metric " \
         "'http_request_duration_seconds'" in msg and "declared labels: route" in msg

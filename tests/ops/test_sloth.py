@@ -68,7 +68,7 @@ def test_sloth_and_shipit_fire_and_clear_at_the_same_minutes(tmp_path):
     for path in sloth_scenarios.OUTS.values():
         shutil.copy(path, tmp_path)
         files.append(path.name)
-    proc = subprocess.run(["promtool", "test", "rules", *files], cwd=tmp_path, capture_output=True, text=True,
+    proc = subprocess.run(["promtool", "test", "rules", *files], check=False, cwd=tmp_path, capture_output=True, text=True,
                           timeout=900)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     assert proc.stdout.count("SUCCESS") == 2

@@ -18,7 +18,13 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from shipit.core.config import Model
 from shipit.ops import policy
-from shipit.ops.promql import TARGET_LABELS, MatcherError, duration_seconds, parse_matchers, parse_selector
+from shipit.ops.promql import (
+    TARGET_LABELS,
+    MatcherError,
+    duration_seconds,
+    parse_matchers,
+    parse_selector,
+)
 
 NAME_RE = r"^[a-z][a-z0-9-]*$"
 METRIC_RE = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"

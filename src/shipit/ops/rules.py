@@ -304,8 +304,8 @@ def _slo_checks(svc: ServiceConfig, slo: SLO) -> list[str]:
         grouping = f" by ({', '.join(by)})" if by else ""
         return [f"sum{grouping} (rate({slo.metric}{selector(job, slo.selector, slo.errors)}[5m]))"]
     by = ("le", *declared(svc, slo.metric, ("route", "handler", "path", "method")))
-    return [f"histogram_quantile({num(quantile_of(slo.objective))}, sum by ({', '.join(by)}) "
-            f"(rate({slo.metric}_bucket{selector(job, slo.selector)}[5m])))"]
+    return [(f"histogram_quantile({num(quantile_of(slo.objective))}, sum by ({', '.join(by)}) "
+             f"(rate({slo.metric}_bucket{selector(job, slo.selector)}[5m])))")]
 
 
 def _slo_mitigation(slo: SLO) -> list[str]:

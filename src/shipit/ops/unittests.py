@@ -37,7 +37,12 @@ from typing import Any
 from shipit.core.errors import ShipitError
 from shipit.ops.config import SLO, ServiceConfig, SLOKind
 from shipit.ops.policy import BurnWindow
-from shipit.ops.promql import duration_seconds, duration_text, parse_matchers, parse_selector
+from shipit.ops.promql import (
+    duration_seconds,
+    duration_text,
+    parse_matchers,
+    parse_selector,
+)
 from shipit.ops.rules import Alert, RuleSet, annotations
 
 BURN_MARGIN = Fraction(1, 1000)  # burn-rate cases: "just above" is threshold x 1.001, "just below" x 0.999
@@ -558,7 +563,7 @@ def latency_cases(svc: ServiceConfig, alert: Alert, slo: SLO, eval_s: int) -> li
             return prev + (thr - prev) * q / below
         return thr + (nxt - thr) * (q - below) / f
 
-    fmt = lambda v: "%.3f" % v  # noqa: E731
+    fmt = lambda v: "%.3f" % v
     f_fire = (1 - q) * (1 + MARGIN)
     while not _stable(fmt, quantile(f_fire)):
         f_fire *= 1.0007

@@ -13,7 +13,7 @@ For each scenario the file asserts, over every minute:
   exactly factor x 0.1 % as a fraction of whole events (a burn rate of exactly 1x, 3x, ...). There
   Sloth's threshold, written with its budget as 1 - 0.999 = 0.0009999999999999432, sits 57 parts in
   10^18 below the budget and its ``>`` fires, while shipit's (budget 0.001) fires only where float
-  rounding puts the ratio above it. The generator checks that every differing minute is such a tie;
+  rounding would put the ratio above it (at none of the steady 0.1 % run's evaluations). The generator checks that every differing minute is such a tie;
 - how many minutes each fires, and its first and last firing minute, as a replay of Prometheus 2's
   ``rate()`` in Python (``expected()`` below) computes them for each tool's own thresholds.
 """

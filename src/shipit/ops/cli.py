@@ -50,7 +50,7 @@ def generate_cmd(config: Path, output: Path) -> None:
 @click.option("--dir", "ops_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Check already generated files in DIR instead of generating them afresh.")
 def test_cmd(config: Path, ops_dir: Path | None) -> None:
-    """Run promtool check rules, promtool test rules and amtool check-config on the ops files."""
+    """Run promtool check rules and test rules, amtool check-config and the route tests on the ops files."""
     from shipit.ops.generate import generate, run_checks
 
     cfg = _service(config)

@@ -10,7 +10,10 @@ from tests.ops.helpers import FULL
 EXPECTED = {
     "ops/alerts/orders.rules.yml": "alert-rules",
     "ops/alerts/orders.rules.test.yml": "alert-tests",
+    "ops/alerts/orders.rules.30m.test.yml": "alert-tests",
+    "ops/alerts/orders.rules.2h.test.yml": "alert-tests",
     "ops/alertmanager/routes.yml": "alert-routes",
+    "ops/alertmanager/routes.test.yml": "alert-tests",
     "ops/dashboards/orders.json": "dashboard",
     **{f"ops/runbooks/{t}.md": "runbook" for t in
        ("incidents", "startup", "shutdown", "scaling", "rollback", "backup-restore", "logging", "oncall")},

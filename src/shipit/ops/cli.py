@@ -36,12 +36,14 @@ def ops() -> None:
               show_default=True, help="Directory to write alerts/, alertmanager/, dashboards/ and runbooks/ into.")
 def generate_cmd(config: Path, output: Path) -> None:
     """Write the ops files for the service: section of shipit.yaml."""
-    from shipit.ops.generate import generate
+    from shipit.ops.generate import generate, notes
 
     cfg = _service(config)
     files = generate(cfg.service, output, cfg.project_dir)
     for f in files:
         out_console.print(f"[green]wrote[/] {ui.safe(output / f.path)}  [dim]({f.kind})[/]")
+    for note in notes(cfg.service):
+        out_console.print(f"[yellow]note[/] {ui.safe(note)}", soft_wrap=True)
 
 
 @ops.command("test")
@@ -49,7 +51,7 @@ def generate_cmd(config: Path, output: Path) -> None:
 @click.option("--dir", "ops_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Check already generated files in DIR instead of generating them afresh.")
 def test_cmd(config: Path, ops_dir: Path | None) -> None:
-    """Run promtool check rules, promtool test rules and amtool check-config on the ops files."""
+    """Run promtool check rules and test rules, amtool check-config and the route tests on the ops files."""
     from shipit.ops.generate import generate, run_checks
 
     cfg = _service(config)

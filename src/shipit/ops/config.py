@@ -11,23 +11,26 @@ from __future__ import annotations
 import math
 import re
 from enum import StrEnum
+from fractions import Fraction
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from shipit.core.config import Model
+from shipit.ops import policy
+from shipit.ops.promql import (
+    TARGET_LABELS,
+    MatcherError,
+    duration_seconds,
+    parse_matchers,
+    parse_selector,
+)
 
-DURATION_RE = re.compile(r"^(\d+)(s|m|h|d|w)$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 NAME_RE = r"^[a-z][a-z0-9-]*$"
 METRIC_RE = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
-
-
-def duration_seconds(text: str) -> int:
-    m = DURATION_RE.match(text)
-    if not m:
-        raise ValueError(f"'{text}' is not a Prometheus duration like 5m, 1h, 30d")
-    return int(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+LABEL_RE = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+#: Alert labels shipit sets itself; an SLO's own labels: cannot replace them.
+RESERVED_LABELS = ("alertname", "service", "slo", "severity", "long_window", "short_window", "burn_rate")
 
 
 def _duration(value: str) -> str:
@@ -98,6 +101,59 @@ class SLOKind(StrEnum):
     latency = "latency"
 
 
+class Severity(StrEnum):
+    """How urgent an alert is: a page wakes someone, a ticket waits for working hours."""
+
+    page = "page"
+    ticket = "ticket"
+
+
+class SeverityNames(Model):
+    """The ``severity`` label values written on alerts of each urgency (teams route on their own names)."""
+
+    page: str = Field("page", pattern=r"^[^\s\"\\]+$", description="severity label of paging alerts")
+    ticket: str = Field("ticket", pattern=r"^[^\s\"\\]+$", description="severity label of ticket alerts")
+
+    @model_validator(mode="after")
+    def _distinct(self) -> SeverityNames:
+        if self.page == self.ticket:
+            raise ValueError(f"page and ticket need different severity names (both are '{self.page}')")
+        return self
+
+    def of(self, urgency: str) -> str:
+        return self.page if urgency == Severity.page else self.ticket
+
+
+class BurnRate(Model):
+    """One multi-window burn-rate alert: fire when both windows burn faster than the factor.
+
+    The factor follows from ``budget_percent`` (the share of the SLO window's error budget the alert
+    lets burn within its long window): factor = budget_percent / 100 x SLO window / long window. A bare
+    ``factor`` is accepted, but on the windows of the default table it must equal the table's factor
+    (a typo such as 1.44 for 14.4 is refused); say ``budget_percent`` to mean a different share."""
+
+    long: str
+    short: str
+    severity: Severity
+    budget_percent: float | None = Field(None, gt=0, le=100, description="share of the SLO window's budget "
+                                                                         "spent within the long window")
+    factor: float | None = Field(None, gt=0, description="burn rate; derived from budget_percent when omitted")
+
+    @field_validator("long", "short")
+    @classmethod
+    def _durations(cls, v: str) -> str:
+        return _duration(v)
+
+    @model_validator(mode="after")
+    def _order(self) -> BurnRate:
+        if duration_seconds(self.short) >= duration_seconds(self.long):
+            raise ValueError(f"short window {self.short} must be shorter than long window {self.long}")
+        if self.budget_percent is None and self.factor is None:
+            raise ValueError("a burn rate needs budget_percent: (share of the SLO's error budget spent within "
+                             "the long window) or factor:")
+        return self
+
+
 class SLO(Model):
     """A service level objective over a ratio SLI.
 
@@ -114,6 +170,12 @@ class SLO(Model):
     errors: str = Field('code=~"5.."', description="availability: label matcher(s) selecting failed requests.")
     threshold: float | None = Field(None, description="latency: seconds; must be one of the histogram's buckets.")
     selector: str = Field("", description="Extra label matchers for both sides, e.g. route=\"/orders\".")
+    burn_rates: list[BurnRate] | None = Field(None, description="This SLO's burn-rate alerts (default: "
+                                                                "service.burn_rates, else the policy table).")
+    labels: dict[str, str] = Field(default_factory=dict, description="Extra labels on this SLO's alerts "
+                                                                      "(teams route on them).")
+    severities: SeverityNames | None = Field(None, description="severity label values of this SLO's alerts "
+                                                               "(default: service.severities).")
 
     @field_validator("objective")
     @classmethod
@@ -128,51 +190,36 @@ class SLO(Model):
     def _window(cls, v: str) -> str:
         return _duration(v)
 
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, v: dict[str, str]) -> dict[str, str]:
+        for name in v:
+            if not re.match(LABEL_RE, name):
+                raise ValueError(f"'{name}' is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)")
+            if name.startswith("__"):
+                raise ValueError(f"label '{name}': names starting with __ are reserved by Prometheus")
+            if name in RESERVED_LABELS:
+                raise ValueError(f"label '{name}' is set by shipit on every SLO alert "
+                                 f"({', '.join(RESERVED_LABELS)}); use severities: for severity names")
+        return v
+
     @model_validator(mode="after")
     def _kind_fields(self) -> SLO:
         if self.kind is SLOKind.latency and self.threshold is None:
             raise ValueError("a latency SLO needs threshold: (seconds, one of the histogram's buckets)")
         if self.kind is SLOKind.availability and self.threshold is not None:
             raise ValueError("threshold: only applies to latency SLOs")
+        if self.kind is SLOKind.availability and not self.errors.strip():
+            raise ValueError("an availability SLO needs errors: (label matchers selecting failed requests)")
         return self
 
     @property
     def error_budget(self) -> float:
         return 1 - self.objective / 100
 
-
-class Severity(StrEnum):
-    page = "page"
-    ticket = "ticket"
-
-
-class BurnRate(Model):
-    """One multi-window burn-rate alert: fire when both windows burn faster than ``factor``."""
-
-    factor: float = Field(gt=0)
-    long: str
-    short: str
-    severity: Severity
-
-    @field_validator("long", "short")
-    @classmethod
-    def _durations(cls, v: str) -> str:
-        return _duration(v)
-
-    @model_validator(mode="after")
-    def _order(self) -> BurnRate:
-        if duration_seconds(self.short) >= duration_seconds(self.long):
-            raise ValueError(f"short window {self.short} must be shorter than long window {self.long}")
-        return self
-
-
-#: The Google SRE workbook's multi-window, multi-burn-rate defaults (for a 30-day window).
-DEFAULT_BURN_RATES = [
-    BurnRate(factor=14.4, long="1h", short="5m", severity=Severity.page),
-    BurnRate(factor=6, long="6h", short="30m", severity=Severity.page),
-    BurnRate(factor=3, long="1d", short="2h", severity=Severity.ticket),
-    BurnRate(factor=1, long="3d", short="6h", severity=Severity.ticket),
-]
+    @property
+    def window_seconds(self) -> int:
+        return duration_seconds(self.window)
 
 
 class DependencyKind(StrEnum):
@@ -227,13 +274,20 @@ class Dependency(Model):
                 raise ValueError(f"dependency '{self.name}' of kind {self.kind} has no usual health metric; "
                                  f"set health: to a selector that is 1 when it is up")
             self.__dict__["health"] = default
-        if not re.match(r"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})?$", self.health):
-            raise ValueError(f"health must be a metric selector like pg_up{{instance=\"db:5432\"}} (got {self.health!r})")
+        try:
+            parse_selector(self.health)
+        except MatcherError:
+            raise ValueError(f"health must be a metric selector like pg_up{{instance=\"db:5432\"}} "
+                             f"(got {self.health!r})") from None
         return self
 
     @property
     def health_metric(self) -> str:
-        return self.health.split("{", 1)[0]
+        return parse_selector(self.health)[0]
+
+    @property
+    def health_matchers(self) -> list[tuple[str, str, str]]:
+        return parse_selector(self.health)[1]
 
 
 class Scaling(Model):
@@ -383,14 +437,19 @@ class ServiceConfig(Model):
     grafana_url: str = Field("", description="Base URL of Grafana; dashboard links are built from it.")
     dashboard_uid: str = Field("", pattern=r"^$|^[a-zA-Z0-9_-]{1,40}$", description="Stable dashboard uid (default: <name>-service).")
     endpoints: list[Endpoint] = Field(default_factory=list)
-    metrics: list[Metric] = Field(default_factory=list, description="Metrics the service exposes.")
+    metrics: list[Metric] = Field(default_factory=list, description="Metrics the service (and its exporters) "
+                                                                    "expose; every generated query is checked against them.")
+    target_labels: list[str] = Field(default_factory=list, description="Labels the scrape configuration attaches "
+                                                                        "to every target besides job and instance.")
     slos: list[SLO] = Field(default_factory=list)
-    burn_rates: list[BurnRate] = Field(default_factory=lambda: list(DEFAULT_BURN_RATES))
+    burn_rates: list[BurnRate] | None = Field(None, description="Burn-rate alerts of every SLO (default: the "
+                                                                "policy table of docs/ops.md).")
+    severities: SeverityNames = Field(default_factory=SeverityNames)
     latency_alert_for: str = Field("10m", description="How long a high percentile must last before alerting.")
     restarts_per_hour: int = Field(2, ge=1, description="Alert when instances restart more often than this per hour.")
     dependencies: list[Dependency] = Field(default_factory=list)
     scaling: Scaling = Field(default_factory=Scaling)
-    resources: Resources = Field(default_factory=Resources)
+    resources: Resources | None = Field(None, description="Requests and limits; the saturation alerts need them.")
     oncall: OnCall = Field(default_factory=OnCall)
     logging: Logging = Field(default_factory=Logging)
     startup: Lifecycle = Field(default_factory=Lifecycle)
@@ -409,6 +468,24 @@ class ServiceConfig(Model):
     def metric(self, name: str) -> Metric | None:
         return next((m for m in self.metrics if m.name == name), None)
 
+    def labels_of(self, metric: str) -> set[str]:
+        """Labels a query may use on ``metric``: its declared labels and the target labels."""
+        m = self.metric(metric)
+        return set(m.labels if m else ()) | set(TARGET_LABELS) | set(self.target_labels)
+
+    def burn_windows(self, slo: SLO) -> list[policy.BurnWindow]:
+        """The burn-rate alerts of ``slo``: its own burn_rates, else the service's, else the policy table."""
+        entries = slo.burn_rates if slo.burn_rates is not None else self.burn_rates
+        return policy.resolve(entries, slo.window_seconds)
+
+    def severity_names(self, slo: SLO | None = None) -> SeverityNames:
+        return (slo.severities if slo is not None and slo.severities is not None else None) or self.severities
+
+    @property
+    def restarts_metric(self) -> Metric | None:
+        m = self.metric(RESTARTS_METRIC)
+        return m if m is not None and m.type is MetricType.gauge else None
+
     @model_validator(mode="after")
     def _cross_checks(self) -> ServiceConfig:
         errors: list[InitErrorDetails] = []
@@ -420,6 +497,9 @@ class ServiceConfig(Model):
         for i, dup in enumerate(names):
             if names.index(dup) != i:
                 err(("metrics", i, "name"), "duplicate", f"metric '{dup}' is declared twice", dup)
+        for i, label in enumerate(self.target_labels):
+            if not re.match(LABEL_RE, label):
+                err(("target_labels", i), "label", f"'{label}' is not a Prometheus label name", label)
         seen: set[str] = set()
         for i, slo in enumerate(self.slos):
             if slo.name in seen:
@@ -436,6 +516,10 @@ class ServiceConfig(Model):
                 err(("slos", i, "metric"), "metric_type",
                     f"a {slo.kind} SLO needs a {want} metric; '{metric.name}' is a {metric.type}", slo.metric)
                 continue
+            fields = ("errors", "selector") if slo.kind is SLOKind.availability else ("selector",)
+            for key in fields:
+                self._check_matchers(err, ("slos", i, key), getattr(slo, key), metric.name, forbid=(
+                    ("le",) if slo.kind is SLOKind.latency else ()))
             if slo.kind is SLOKind.latency:
                 t = slo.threshold
                 if not any(math.isclose(t, b) for b in metric.buckets):
@@ -447,19 +531,115 @@ class ServiceConfig(Model):
                     err(("slos", i, "threshold"), "last_bucket",
                         f"latency threshold {t:g}s is the largest finite bucket of '{metric.name}'; the percentile "
                         f"alert cannot see slower requests above it: add a larger bucket or pick a smaller threshold", t)
+            self._check_burn_rates(err, i, slo)
         deps: set[str] = set()
         for i, dep in enumerate(self.dependencies):
             if dep.name in deps:
                 err(("dependencies", i, "name"), "duplicate", f"dependency '{dep.name}' is declared twice", dep.name)
             deps.add(dep.name)
-        for i, br in enumerate(self.burn_rates):
-            for j, slo in enumerate(self.slos):
-                if duration_seconds(br.long) > duration_seconds(slo.window):
-                    err(("burn_rates", i, "long"), "window",
-                        f"burn-rate window {br.long} is longer than SLO '{slo.name}' window {slo.window}", br.long)
+            key = "health" if "health" in dep.model_fields_set else "kind"
+            health = self.metric(dep.health_metric)
+            if health is None:
+                usual = "" if key == "health" else f" (the usual health metric of a {dep.kind} dependency)"
+                err(("dependencies", i, key), "unknown_metric",
+                    f"dependency '{dep.name}' reads {dep.health_metric}{usual}, which is not declared under "
+                    f"service.metrics (declared: {', '.join(names) or 'none'}); declare the exporter's metric "
+                    f"there (name, type: gauge, labels) or set health: to a declared one", dep.health_metric)
+            else:
+                self._check_matchers(err, ("dependencies", i, key), dep.health, health.name, selector=True)
+        if self.resources is not None:
+            for key, want in (("cpu_metric", MetricType.counter), ("memory_metric", MetricType.gauge)):
+                name = getattr(self.resources, key)
+                m = self.metric(name)
+                if m is None or m.type is not want:
+                    what = "is not declared under service.metrics" if m is None else f"is a {m.type}"
+                    err(("resources", key), "unknown_metric",
+                        f"the saturation alerts read {name}, which {what}; declare it as a {want} "
+                        f"(the client library's process collector usually exposes it) or name another", name)
         if errors:
             raise ValidationError.from_exception_data("service", errors)
         return self
+
+    def _check_matchers(self, err, loc: tuple, text: str, metric: str, forbid: tuple[str, ...] = (),
+                        selector: bool = False) -> None:
+        """Every label a matcher names must exist on ``metric``: declared, or a target label."""
+        try:
+            matchers = parse_selector(text)[1] if selector else parse_matchers(text)
+        except MatcherError as exc:
+            err(loc, "matchers", str(exc), text)
+            return
+        declared = self.metric(metric).labels if self.metric(metric) else []
+        allowed = self.labels_of(metric)
+        for label, _, _ in matchers:
+            if label in forbid:
+                err(loc, "label", f"label '{label}' cannot be matched here (the latency threshold sets it)", text)
+            elif label not in allowed:
+                targets = ", ".join([*TARGET_LABELS, *self.target_labels])
+                err(loc, "undeclared_label",
+                    f"label '{label}' is not declared on metric '{metric}' (declared labels: "
+                    f"{', '.join(declared) or 'none'}; target labels: {targets}); a selector on a label the "
+                    f"series do not have matches nothing. Add '{label}' to the metric's labels: under "
+                    f"service.metrics, or to service.target_labels if the scrape configuration sets it", text)
+
+    def _check_burn_rates(self, err, i: int, slo: SLO) -> None:
+        own = slo.burn_rates is not None
+        entries = slo.burn_rates if own else self.burn_rates
+        base = ("slos", i, "burn_rates") if own else ("burn_rates",)
+        window_s = slo.window_seconds
+        budget = slo.error_budget
+        if entries is None:
+            for bw in policy.table_windows(window_s):
+                problem = _burn_problem(bw.factor, budget, bw.long_seconds, window_s)
+                if problem:
+                    err(("slos", i, "window"), "window",
+                        f"the policy table's {bw.severity} alert over {bw.long}/{bw.short} ({float(bw.budget_percent):g}% "
+                        f"of the budget) gives SLO '{slo.name}' ({slo.window}) a factor of {bw.factor:.3g}: "
+                        f"{problem}; set burn_rates: for this SLO", slo.window)
+            return
+        for j, e in enumerate(entries):
+            loc = (*base, j)
+            long_s = duration_seconds(e.long)
+            if long_s > window_s:
+                err((*loc, "long"), "window",
+                    f"burn-rate window {e.long} is longer than SLO '{slo.name}' window {slo.window}", e.long)
+                continue
+            if e.budget_percent is not None:
+                derived = float(policy.factor_of(Fraction(str(e.budget_percent)), window_s, long_s))
+                if e.factor is not None and not math.isclose(e.factor, derived, rel_tol=5e-3):
+                    err((*loc, "factor"), "factor",
+                        f"factor {e.factor:g} does not match budget_percent {e.budget_percent:g} over {e.long} of "
+                        f"SLO '{slo.name}' ({slo.window}): that share is a factor of {derived:.4g}; drop factor: "
+                        f"(it is derived) or fix one of them", e.factor)
+                    continue
+            else:
+                row = policy.table_row_for(window_s, e.severity.value, e.long, e.short)
+                if row is not None and not math.isclose(e.factor, row.factor, rel_tol=5e-3):
+                    share = policy.budget_percent_of(e.factor, window_s, long_s)
+                    err((*loc, "factor"), "factor",
+                        f"factor {e.factor:g} over {e.long}/{e.short} for SLO '{slo.name}' ({slo.window}) spends "
+                        f"{float(share):.3g}% of the error budget in {e.long}; the policy table's {e.severity} "
+                        f"alert on these windows spends {float(row.budget_percent):g}% (factor {row.factor:.4g}). "
+                        f"Write budget_percent: {float(share):.3g} instead of factor: if that share is meant", e.factor)
+                    continue
+                derived = e.factor
+            problem = _burn_problem(derived, budget, long_s, window_s)
+            if problem:
+                err((*loc, "factor" if e.budget_percent is None else "budget_percent"), "factor",
+                    f"SLO '{slo.name}': factor {derived:.4g} over {e.long}: {problem}", e.factor or e.budget_percent)
+
+
+#: The gauge whose changes count process restarts (client libraries' process collector).
+RESTARTS_METRIC = "process_start_time_seconds"
+
+
+def _burn_problem(factor: float, budget: float, long_s: int, window_s: int) -> str:
+    if factor < 1:
+        return ("below 1, so it fires while the SLO is met (a burn rate of 1 spends exactly the budget "
+                "over the SLO window)")
+    if factor * budget >= 1:
+        return (f"factor x error budget = {factor * budget:.3g}, at least 100% of events failing, so the "
+                f"alert can never fire")
+    return ""
 
 
 #: The shipit.yaml sections this capability owns (assembled by shipit.config).

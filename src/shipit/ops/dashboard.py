@@ -1,14 +1,17 @@
 """The service's Grafana dashboard, built with grafana-foundation-sdk (schemaVersion 41).
 
 Rows: RED (rate, errors, duration percentiles), one row per SLO (SLI, error budget remaining, burn
-rates), saturation (CPU and memory against limits, instances, restarts) and dependencies. Every query
-reads only the service's declared metrics and the recording rules of the rules file, and every
-expression comes from the rule builders of :mod:`shipit.ops.rules` (one PromQL source).
+rates, and how much of the SLO window the data covers), saturation (CPU and memory against limits,
+instances, restarts) and dependencies. Every expression comes from the rule builders of
+:mod:`shipit.ops.rules` (one PromQL source: the error-ratio panel is the SLI's own expression), reads
+only the service's declared metrics, ``up`` and the recording rules, groups only by declared labels,
+and every panel says which window it covers.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from shipit.core.errors import ShipitError
@@ -16,23 +19,25 @@ from shipit.ops.config import (
     MetricType,
     SLOKind,
     cpu_cores,
-    duration_seconds,
     memory_bytes,
 )
 from shipit.ops.rules import (
     RuleSet,
     cpu_usage,
+    data_coverage,
+    declared,
     dependency_health,
-    error_ratio,
-    job_matcher,
     memory_usage,
     num,
+    quantile_expr,
     quantile_record,
     request_rate,
     restarts,
-    selector,
+    sli_expr,
     sli_record,
+    slo_selector,
     targets_up,
+    window_name,
 )
 
 RATE = "$__rate_interval"
@@ -87,56 +92,92 @@ class Layout:
         return i
 
 
-def queries(rs: RuleSet) -> list[tuple[str, str, list[tuple[str, str]], str, str]]:
-    """(row, title, [(expr, legend)], unit, kind) for every panel, in order."""
-    svc = rs.service
-    job = job_matcher(svc)
-    out: list[tuple[str, str, list[tuple[str, str]], str, str]] = []
-    avail = next((s for s in svc.slos if s.kind is SLOKind.availability), None)
-    latency = next((s for s in svc.slos if s.kind is SLOKind.latency), None)
-    counter = avail.metric if avail else next((m.name for m in svc.metrics if m.type is MetricType.counter), None)
-    histogram = latency.metric if latency else next(
-        (m.name for m in svc.metrics if m.type is MetricType.histogram), None)
+@dataclass(frozen=True)
+class Panel:
+    row: str
+    title: str
+    targets: list[tuple[str, str]]  # (PromQL, legend)
+    unit: str
+    kind: str  # timeseries | stat
+    description: str  # what it shows and over which window
 
+
+RATE_WINDOW = ("over Grafana's $__rate_interval (about four scrape intervals, longer when zoomed out), "
+               "at each point of the time range")
+
+
+def queries(rs: RuleSet) -> list[Panel]:
+    """Every panel, in order."""
+    svc = rs.service
+    out: list[Panel] = []
+    avail = [s for s in svc.slos if s.kind is SLOKind.availability]
+    latency = [s for s in svc.slos if s.kind is SLOKind.latency]
+    counter = avail[0].metric if avail else next((m.name for m in svc.metrics if m.type is MetricType.counter), None)
+    histogram = latency[0].metric if latency else next(
+        (m.name for m in svc.metrics if m.type is MetricType.histogram), None)
+    red = "Requests (RED)"
     if counter:
-        out.append(("Requests (RED)", "Request rate by route",
-                    [(request_rate(svc, counter, RATE), "{{route}}")], "reqps", "timeseries"))
-        if avail:
-            out.append(("Requests (RED)", "Error ratio",
-                        [(error_ratio(counter, selector(job, avail.errors), selector(job), RATE), "errors")],
-                        "percentunit", "timeseries"))
+        by = declared(svc, counter, ("route",))
+        out.append(Panel(red, "Request rate" + (" by route" if by else ""),
+                         [(request_rate(svc, counter, RATE, by), "{{route}}" if by else "requests")], "reqps",
+                         "timeseries", f"Requests per second ({counter}), {RATE_WINDOW}."))
+    if avail:
+        out.append(Panel(red, "Error ratio", [(sli_expr(svc, slo, RATE), slo.name) for slo in avail], "percentunit",
+                         "timeseries", "Share of failed requests, each line the SLI of an availability SLO (its "
+                                       f"errors and selector), {RATE_WINDOW}."))
     if histogram:
         if latency:
             targets = [(f'{quantile_record(histogram, q)}{{service="{svc.name}"}}', f"p{int(q * 100)}")
                        for q in (0.5, 0.95, 0.99)]
+            window = "over the last 5m (recording rules), at each point of the time range"
         else:
-            targets = [(f"histogram_quantile({q}, sum by (le) (rate({histogram}_bucket{selector(job)}[{RATE}])))",
-                        f"p{int(q * 100)}") for q in (0.5, 0.95, 0.99)]
-        out.append(("Requests (RED)", "Duration p50 / p95 / p99", targets, "s", "timeseries"))
+            targets = [(quantile_expr(svc, histogram, q, RATE), f"p{int(q * 100)}") for q in (0.5, 0.95, 0.99)]
+            window = RATE_WINDOW
+        out.append(Panel(red, "Duration p50 / p95 / p99", targets, "s", "timeseries",
+                         f"Request duration percentiles ({histogram}), {window}."))
 
     for slo in svc.slos:
         row = f"SLO: {slo.name} ({slo.objective:g}% over {slo.window})"
-        sel = selector(f'service="{svc.name}"', f'slo="{slo.name}"')
+        sel = slo_selector(svc, slo)
         budget = num(slo.error_budget)
-        out.append((row, f"SLI over {slo.window}", [(f"1 - {sli_record(slo.window)}{sel}", "SLI")], "percentunit", "stat"))
-        out.append((row, "Error budget remaining",
-                    [(f"1 - {sli_record(slo.window)}{sel} / {budget}", "remaining")], "percentunit", "stat"))
-        wins = sorted({w for br in svc.burn_rates for w in (br.long, br.short)}, key=duration_seconds)
-        out.append((row, "Burn rate (1 = budget lasts exactly the window)",
-                    [(f"{sli_record(w)}{sel} / {budget}", w) for w in wins], "none", "timeseries"))
+        record = f"{sli_record(window_name(svc, slo, slo.window))}{sel}"
+        out.append(Panel(row, f"SLI over {slo.window}", [(f"1 - {record}", "SLI")], "percentunit", "stat",
+                         f"Share of good events over the last {slo.window} (the SLO window), as of the end of the "
+                         f"time range. It covers less when Prometheus holds less: see the data panel."))
+        out.append(Panel(row, f"Error budget remaining ({slo.window})", [(f"1 - {record} / {budget}", "remaining")],
+                         "percentunit", "stat", f"Share of the {slo.window} error budget ({budget} of events) not "
+                                                f"spent over the last {slo.window}, as of the end of the time range."))
+        out.append(Panel(row, f"Data in the {slo.window} window", [(data_coverage(svc, slo.window), "covered")],
+                         "s", "stat", f"How far back Prometheus holds samples of job {svc.job_name} within the "
+                                      f"last {slo.window}. When this is less than {slo.window} (a retention "
+                                      f"shorter than the SLO window - Prometheus keeps 15d by default - or a "
+                                      f"younger service) the SLI and budget panels cover only this much."))
+        wins = sorted({(bw.long_seconds, bw.long) for bw in svc.burn_windows(slo)}
+                      | {(bw.short_seconds, bw.short) for bw in svc.burn_windows(slo)})
+        out.append(Panel(row, f"Burn rate (1 = the budget lasts exactly {slo.window})",
+                         [(f"{sli_record(window_name(svc, slo, w))}{sel} / {budget}", w) for _, w in wins], "none",
+                         "timeseries", "Error ratio divided by the error budget, one line per alert window (the "
+                                       "legend names the window each line is computed over)."))
 
-    res = svc.resources
-    out.append(("Saturation", f"CPU / limit ({res.cpu_limit} CPU)",
-                [(f"{cpu_usage(svc, RATE)} / {num(cpu_cores(res.cpu_limit))}", "{{instance}}")],
-                "percentunit", "timeseries"))
-    out.append(("Saturation", f"Memory / limit ({res.memory_limit})",
-                [(f"{memory_usage(svc)} / {memory_bytes(res.memory_limit)}", "{{instance}}")], "percentunit",
-                "timeseries"))
-    out.append(("Saturation", "Instances up", [(f"sum({targets_up(svc)})", "up")], "none", "timeseries"))
-    out.append(("Saturation", "Restarts in the last hour", [(restarts(svc), "{{instance}}")], "none", "timeseries"))
+    if svc.resources is not None:
+        res = svc.resources
+        out.append(Panel("Saturation", f"CPU / limit ({res.cpu_limit} CPU)",
+                         [(f"{cpu_usage(svc, RATE)} / {num(cpu_cores(res.cpu_limit))}", "{{instance}}")],
+                         "percentunit", "timeseries", f"CPU used per instance against its limit, {RATE_WINDOW}."))
+        out.append(Panel("Saturation", f"Memory / limit ({res.memory_limit})",
+                         [(f"{memory_usage(svc)} / {memory_bytes(res.memory_limit)}", "{{instance}}")],
+                         "percentunit", "timeseries", "Resident memory per instance against its limit, at each "
+                                                      "point of the time range."))
+    out.append(Panel("Saturation", "Instances up", [(f"sum({targets_up(svc)})", "up")], "none", "timeseries",
+                     "Targets of the job Prometheus scraped successfully, at each point of the time range."))
+    if svc.restarts_metric is not None:
+        out.append(Panel("Saturation", "Restarts in the last hour", [(restarts(svc), "{{instance}}")], "none",
+                         "timeseries", "Process restarts per instance over the hour before each point."))
     if svc.dependencies:
-        out.append(("Dependencies", "Dependency health (1 = up)",
-                    [(dependency_health(d), f"{d.name} ({d.kind})") for d in svc.dependencies], "none", "timeseries"))
+        out.append(Panel("Dependencies", "Dependency health (1 = up)",
+                         [(dependency_health(d), f"{d.name} ({d.kind})") for d in svc.dependencies], "none",
+                         "timeseries", "Each dependency's health metric (its exporter's), at each point of the "
+                                       "time range."))
     return out
 
 
@@ -158,7 +199,8 @@ def build_dashboard(rs: RuleSet) -> dict[str, Any]:
                            .url(f"{svc.handoff_url.rstrip('/')}/runbooks/incidents.html").target_blank(True))
     layout = Layout()
     current_row = None
-    for row, title, targets, unit, kind in queries(rs):
+    for p in queries(rs):
+        row, title, targets, unit, kind = p.row, p.title, p.targets, p.unit, p.kind
         if row != current_row:
             y, pid = layout.row()
             board = board.with_row(dashboard.Row(row).id(pid).grid_pos(dm.GridPos(h=1, w=24, x=0, y=y)))
@@ -166,10 +208,13 @@ def build_dashboard(rs: RuleSet) -> dict[str, Any]:
         w, h = (6, 6) if kind == "stat" else (12, 8)
         x, y, pid = layout.place(w, h)
         panel = (stat.Panel() if kind == "stat" else timeseries.Panel())
-        panel = panel.id(pid).title(title).unit(unit).datasource(ds).grid_pos(dm.GridPos(h=h, w=w, x=x, y=y))
+        panel = (panel.id(pid).title(title).description(p.description).unit(unit).datasource(ds)
+                 .grid_pos(dm.GridPos(h=h, w=w, x=x, y=y)))
         for i, (expr, legend) in enumerate(targets):
-            panel = panel.with_target(prometheus.Dataquery().expr(expr).legend_format(legend)
-                                      .ref_id(chr(ord("A") + i)).datasource(ds))
+            query = prometheus.Dataquery().expr(expr).legend_format(legend).ref_id(chr(ord("A") + i)).datasource(ds)
+            if kind == "stat":  # one value as of the end of the time range: one evaluation, not one per step
+                query = query.instant()
+            panel = panel.with_target(query)
         board = board.with_panel(panel)
     data = json.loads(JSONEncoder(sort_keys=True).encode(board.build()))
     return data

@@ -14,16 +14,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shipit.ops.config import (
+    RESTARTS_METRIC,
     SLO,
     Dependency,
     ServiceConfig,
+    Severity,
     SLOKind,
     cpu_cores,
-    duration_seconds,
     memory_bytes,
 )
+from shipit.ops.policy import BurnWindow
+from shipit.ops.promql import duration_seconds, num, selector
 
-#: Windows every SLI is recorded over (the SRE workbook's alert windows), plus each SLO's own window.
+#: Windows every SLI is recorded over (the SRE workbook's alert windows, for the dashboard and for
+#: comparison with other tools), plus each SLO's own alert windows and SLO window.
 SLI_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"]
 RUNBOOK_TOPIC = "incidents"
 
@@ -38,21 +42,11 @@ def kebab(name: str) -> str:
     return s.lower()
 
 
-def num(value: float) -> str:
-    """A float as PromQL/Go print it, without binary noise (0.1 + 0.2 → 0.3)."""
-    return f"{value:.12g}"
-
-
 def le_matcher(bound: float) -> str:
     """Match a bucket's ``le`` label whichever client wrote it: Go writes ``1``, Python writes ``1.0``."""
     if float(bound).is_integer():
         return f'le=~"{int(bound)}(\\\\.0)?"'
     return f'le="{num(bound)}"'
-
-
-def selector(*matchers: str) -> str:
-    parts = [m.strip() for m in matchers if m and m.strip()]
-    return "{" + ",".join(parts) + "}"
 
 
 def quantile_of(objective: float) -> float:
@@ -76,7 +70,7 @@ def quantile_record(metric: str, q: float) -> str:
 class Alert:
     name: str
     expr: str
-    severity: str
+    urgency: str  # page | ticket: how urgent (routes and runbooks); the severity label may use other names
     summary: str
     description: str
     for_: str = ""
@@ -88,12 +82,18 @@ class Alert:
     commands: list[str] = field(default_factory=list)  # shell commands to run first
     mitigation: list[str] = field(default_factory=list)
     category: str = ""
-    # Parameters for the generated unit test (see shipit.ops.unittests).
+    # What the generated unit test needs to know about the alert (see shipit.ops.unittests): its kind
+    # and what it watches, never its threshold (the tests derive that from shipit.yaml on their own).
     test: dict[str, Any] = field(default_factory=dict)
 
     @property
     def anchor(self) -> str:
         return kebab(self.name)
+
+    @property
+    def severity(self) -> str:
+        """The value of the alert's severity label."""
+        return self.labels["severity"]
 
 
 @dataclass
@@ -101,7 +101,8 @@ class RuleSet:
     service: ServiceConfig
     recording: list[dict[str, Any]]
     alerts: list[Alert]
-    windows: list[str]
+    windows: dict[str, list[str]]  # SLO name → the windows its SLI is recorded over
+    notes: list[str] = field(default_factory=list)  # alerts not generated, and why
 
     @property
     def recorded_names(self) -> set[str]:
@@ -120,13 +121,22 @@ def job_matcher(svc: ServiceConfig) -> str:
     return f'job="{svc.job_name}"'
 
 
-def windows_for(svc: ServiceConfig) -> list[str]:
-    wins = set(SLI_WINDOWS)
-    for br in svc.burn_rates:
-        wins.update((br.long, br.short))
-    for slo in svc.slos:
-        wins.add(slo.window)
-    return sorted(wins, key=duration_seconds)
+def windows_for(svc: ServiceConfig, slo: SLO) -> list[str]:
+    """The windows ``slo``'s SLI is recorded over: the standard ones up to the SLO window, its alert
+    windows and the SLO window itself (one name per duration: 1d, not 24h)."""
+    window_s = slo.window_seconds
+    by_seconds = {duration_seconds(w): w for w in SLI_WINDOWS if duration_seconds(w) <= window_s}
+    for bw in svc.burn_windows(slo):
+        by_seconds.setdefault(bw.long_seconds, bw.long)
+        by_seconds.setdefault(bw.short_seconds, bw.short)
+    by_seconds.setdefault(window_s, slo.window)
+    return [by_seconds[k] for k in sorted(by_seconds)]
+
+
+def window_name(svc: ServiceConfig, slo: SLO, window: str) -> str:
+    """The recorded name of ``window`` for ``slo`` (24h and 1d are one window, recorded as one name)."""
+    want = duration_seconds(window)
+    return next(w for w in windows_for(svc, slo) if duration_seconds(w) == want)
 
 
 def error_ratio(metric: str, bad: str, total: str, window: str) -> str:
@@ -137,8 +147,34 @@ def error_ratio(metric: str, bad: str, total: str, window: str) -> str:
             f"sum(rate({metric}{total}[{window}]))")
 
 
-def request_rate(svc: ServiceConfig, metric: str, window: str, by: str = "route") -> str:
-    return f"sum by ({by}) (rate({metric}{selector(job_matcher(svc))}[{window}]))"
+def request_rate(svc: ServiceConfig, metric: str, window: str, by: tuple[str, ...] = ()) -> str:
+    """Requests per second of ``metric``, summed by the labels ``by`` (only labels the metric has)."""
+    missing = [b for b in by if b not in svc.labels_of(metric)]
+    if missing:
+        raise ValueError(f"{metric} has no label {', '.join(missing)}")  # a bug: callers pick declared labels
+    grouping = f" by ({', '.join(by)})" if by else ""
+    return f"sum{grouping} (rate({metric}{selector(job_matcher(svc))}[{window}]))"
+
+
+def quantile_expr(svc: ServiceConfig, metric: str, q: float, window: str, matchers: str = "") -> str:
+    """The ``q`` quantile of histogram ``metric``'s observations over ``window``."""
+    return (f"histogram_quantile({num(q)}, sum by (le) "
+            f"(rate({metric}_bucket{selector(job_matcher(svc), matchers)}[{window}])))")
+
+
+def data_coverage(svc: ServiceConfig, window: str) -> str:
+    """Seconds of the service's samples Prometheus holds within ``window`` (less than the window when the
+    retention is shorter or the service younger), to the hour: from ``up``, which every scrape writes
+    (a target younger than the last full hour counts from now)."""
+    up = targets_up(svc)
+    return f"time() - min(min_over_time(timestamp({up})[{window}:1h]) or timestamp({up}))"
+
+
+def declared(svc: ServiceConfig, metric: str, wanted: tuple[str, ...]) -> tuple[str, ...]:
+    """The labels of ``wanted`` that ``metric`` is declared with, in the order asked."""
+    m = svc.metric(metric)
+    have = set(m.labels) if m else set()
+    return tuple(w for w in wanted if w in have)
 
 
 def sli_expr(svc: ServiceConfig, slo: SLO, window: str) -> str:
@@ -155,8 +191,25 @@ def slo_labels(svc: ServiceConfig, slo: SLO) -> dict[str, str]:
     return {"service": svc.name, "slo": slo.name}
 
 
-def _slo_sel(svc: ServiceConfig, slo: SLO) -> str:
+def slo_selector(svc: ServiceConfig, slo: SLO) -> str:
+    """Selects the recording rules of one SLO."""
     return selector(f'service="{svc.name}"', f'slo="{slo.name}"')
+
+
+_slo_sel = slo_selector
+
+
+def burn_threshold(slo: SLO, bw: BurnWindow) -> str:
+    """``(factor * budget)``, both written with 12 significant digits."""
+    return f"({num(bw.factor)} * {num(slo.error_budget)})"
+
+
+def burn_expr(svc: ServiceConfig, slo: SLO, bw: BurnWindow) -> str:
+    """The multi-window condition: both windows' error ratio above factor x budget."""
+    sel = slo_selector(svc, slo)
+    thr = burn_threshold(slo, bw)
+    long, short = window_name(svc, slo, bw.long), window_name(svc, slo, bw.short)
+    return f"{sli_record(long)}{sel} > {thr}\nand\n{sli_record(short)}{sel} > {thr}"
 
 
 def days(seconds: float) -> str:
@@ -165,17 +218,17 @@ def days(seconds: float) -> str:
 
 
 def build_rules(svc: ServiceConfig) -> RuleSet:
-    windows = windows_for(svc)
+    windows = {slo.name: windows_for(svc, slo) for slo in svc.slos}
     recording: list[dict[str, Any]] = []
+    notes: list[str] = []
     for slo in svc.slos:
-        for w in windows:
+        for w in windows[slo.name]:
             recording.append({"record": sli_record(w), "expr": sli_expr(svc, slo, w), "labels": slo_labels(svc, slo)})
     for metric in sorted({s.metric for s in svc.slos if s.kind is SLOKind.latency}):
         for q in (0.5, 0.95, 0.99):
             recording.append({
                 "record": quantile_record(metric, q),
-                "expr": f"histogram_quantile({num(q)}, sum by (le) "
-                        f"(rate({metric}_bucket{selector(job_matcher(svc))}[5m])))",
+                "expr": quantile_expr(svc, metric, q, "5m"),
                 "labels": {"service": svc.name},
             })
     alerts: list[Alert] = []
@@ -184,62 +237,75 @@ def build_rules(svc: ServiceConfig) -> RuleSet:
     for slo in svc.slos:
         if slo.kind is SLOKind.latency:
             alerts.append(latency_alert(svc, slo))
-    alerts += saturation_alerts(svc)
+    if svc.resources is not None:
+        alerts += saturation_alerts(svc)
+    else:
+        notes.append(f"no {pascal(svc.name)}CPUSaturation / MemorySaturation alerts: service.resources "
+                     f"(limits and the metrics to compare with them) is not set")
     for dep in svc.dependencies:
         alerts.append(dependency_alert(svc, dep))
     alerts.append(target_down_alert(svc))
-    alerts.append(restarts_alert(svc))
+    if svc.restarts_metric is not None:
+        alerts.append(restarts_alert(svc))
+    else:
+        notes.append(f"no {pascal(svc.name)}Restarting alert: {RESTARTS_METRIC} (gauge) is not declared "
+                     f"under service.metrics")
     for a in alerts:
-        a.labels = {"severity": a.severity, "service": svc.name, "team": svc.team, **a.labels}
-    return RuleSet(svc, recording, alerts, windows)
+        slo = next((s for s in svc.slos if s.name == a.labels.get("slo")), None)
+        custom = dict(slo.labels) if slo is not None else {}
+        a.labels = {"severity": svc.severity_names(slo).of(a.urgency), "service": svc.name, "team": svc.team,
+                    **custom, **a.labels}
+    return RuleSet(svc, recording, alerts, windows, notes)
 
 
 def burn_rate_alerts(svc: ServiceConfig, slo: SLO) -> list[Alert]:
     out = []
-    budget = num(slo.error_budget)
-    sel = _slo_sel(svc, slo)
-    window_s = duration_seconds(slo.window)
+    sel = slo_selector(svc, slo)
+    window_s = slo.window_seconds
     what = "requests failed" if slo.kind is SLOKind.availability else f"requests took longer than {slo.threshold:g}s"
-    for br in svc.burn_rates:
-        threshold = br.factor * float(budget)
-        factor = num(br.factor)
-        name = f"{pascal(svc.name)}{pascal(slo.name)}BudgetBurn{br.long}{br.short}"
-        expr = (f"{sli_record(br.long)}{sel} > ({factor} * {budget})\n"
-                f"and\n"
-                f"{sli_record(br.short)}{sel} > ({factor} * {budget})")
-        exhausted = days(window_s / br.factor)
-        spent = br.factor * duration_seconds(br.long) / window_s
+    for bw in svc.burn_windows(slo):
+        factor = num(bw.factor)
+        threshold = bw.factor * slo.error_budget
+        exhausted = days(window_s / bw.factor)
+        share = f"{float(bw.budget_percent):.3g}%"
+        long, short = window_name(svc, slo, bw.long), window_name(svc, slo, bw.short)
         out.append(Alert(
-            name=name,
-            expr=expr,
-            severity=br.severity.value,
-            labels={"slo": slo.name, "long_window": br.long, "short_window": br.short, "burn_rate": factor},
-            summary=f"{svc.name}: {slo.name} SLO error budget burning {factor}x too fast ({br.long}/{br.short})",
-            description=(f"{{{{ $value | humanizePercentage }}}} of {svc.name} {what} over the last {br.long} "
-                         f"(and over {br.short}); the {slo.objective:g}% {slo.name} objective allows "
+            name=f"{pascal(svc.name)}{pascal(slo.name)}BudgetBurn{bw.long}{bw.short}",
+            expr=burn_expr(svc, slo, bw),
+            urgency=bw.severity,
+            labels={"slo": slo.name, "long_window": bw.long, "short_window": bw.short, "burn_rate": factor},
+            summary=f"{svc.name}: {slo.name} SLO error budget burning {factor}x too fast ({bw.long}/{bw.short})",
+            description=(f"{{{{ $value | humanizePercentage }}}} of {svc.name} {what} over the last {bw.long} "
+                         f"(and over {bw.short}); the {slo.objective:g}% {slo.name} objective allows "
                          f"{num(slo.error_budget * 100)}%. At {factor}x the {slo.window} error budget is gone "
                          f"in {exhausted}."),
-            meaning=(f"Over both the last {br.long} and the last {br.short}, the share of bad events of the "
+            meaning=(f"Over both the last {bw.long} and the last {bw.short}, the share of bad events of the "
                      f"'{slo.name}' SLO is above {factor} x {num(slo.error_budget * 100)}% = "
-                     f"{num(threshold * 100)}%. The alert has spent about {spent:.1%} of the {slo.window} "
-                     f"error budget by the time it fires; at this rate the rest lasts {exhausted}."),
+                     f"{num(threshold * 100)}%: {share} of the {slo.window} error budget burns within {bw.long} "
+                     f"at this rate, and the rest lasts {exhausted}. The short window makes the alert clear "
+                     f"soon after the errors stop."),
             impact=(f"Users are affected: {what} far more often than the '{slo.name}' SLO allows"
                     + (f" ({slo.description.rstrip('.')})." if slo.description else ".")) + (
-                " This pages: act now." if br.severity.value == "page" else " This opens a ticket: fix within working hours."),
-            checks=[f"{sli_record(w)}{sel}" for w in (br.short, br.long)] + _slo_checks(svc, slo),
+                " This pages: act now." if bw.severity == Severity.page else
+                " This opens a ticket: fix within working hours."),
+            checks=[f"{sli_record(w)}{sel}" for w in (short, long)] + _slo_checks(svc, slo),
             mitigation=_slo_mitigation(slo),
             category="slo",
-            test={"kind": "burn", "slo": slo.name, "threshold": threshold, "long": br.long, "short": br.short},
+            test={"kind": "burn", "slo": slo.name, "long": bw.long, "short": bw.short},
         ))
     return out
 
 
 def _slo_checks(svc: ServiceConfig, slo: SLO) -> list[str]:
+    """What to look at first: the SLO's bad events split by the labels the metric has."""
     job = job_matcher(svc)
     if slo.kind is SLOKind.availability:
-        return [f"sum by (route, code) (rate({slo.metric}{selector(job, slo.selector, slo.errors)}[5m]))"]
-    return [f"histogram_quantile({num(quantile_of(slo.objective))}, sum by (le, route) "
-            f"(rate({slo.metric}_bucket{selector(job, slo.selector)}[5m])))"]
+        by = declared(svc, slo.metric, ("route", "handler", "path", "method", "code", "status"))
+        grouping = f" by ({', '.join(by)})" if by else ""
+        return [f"sum{grouping} (rate({slo.metric}{selector(job, slo.selector, slo.errors)}[5m]))"]
+    by = ("le", *declared(svc, slo.metric, ("route", "handler", "path", "method")))
+    return [(f"histogram_quantile({num(quantile_of(slo.objective))}, sum by ({', '.join(by)}) "
+             f"(rate({slo.metric}_bucket{selector(job, slo.selector)}[5m])))")]
 
 
 def _slo_mitigation(slo: SLO) -> list[str]:
@@ -254,13 +320,12 @@ def latency_alert(svc: ServiceConfig, slo: SLO) -> Alert:
     q = quantile_of(slo.objective)
     ql = quantile_label(q)
     metric = svc.metric(slo.metric)
-    expr = (f"histogram_quantile({num(q)}, sum by (le) "
-            f"(rate({slo.metric}_bucket{selector(job_matcher(svc), slo.selector)}[5m]))) > {num(slo.threshold)}")
+    expr = f"{quantile_expr(svc, slo.metric, q, '5m', slo.selector)} > {num(slo.threshold)}"
     return Alert(
         name=f"{pascal(svc.name)}{pascal(slo.name)}{ql.upper()}High",
         expr=expr,
         for_=svc.latency_alert_for,
-        severity="ticket",
+        urgency="ticket",
         labels={"slo": slo.name},
         summary=f"{svc.name}: {ql} latency above {num(slo.threshold)}s",
         description=(f"The {ql} of {svc.name} request durations is {{{{ printf \"%.3f\" $value }}}}s over the last "
@@ -270,7 +335,7 @@ def latency_alert(svc: ServiceConfig, slo: SLO) -> Alert:
                  f"for {svc.latency_alert_for}. The budget-burn alerts of the '{slo.name}' SLO say whether this "
                  f"threatens the objective."),
         impact="Users wait longer than promised; slow requests may time out upstream.",
-        checks=_slo_checks(svc, slo) + [f"{svc.resources.cpu_metric}{selector(job_matcher(svc))}"],
+        checks=_slo_checks(svc, slo) + ([cpu_usage(svc, "5m")] if svc.resources is not None else []),
         mitigation=_slo_mitigation(slo),
         category="latency",
         test={"kind": "latency", "metric": slo.metric, "quantile": q, "threshold": slo.threshold,
@@ -294,7 +359,7 @@ def targets_up(svc: ServiceConfig) -> str:
 
 def restarts(svc: ServiceConfig) -> str:
     """Process restarts of each instance over the last hour."""
-    return f"changes(process_start_time_seconds{selector(job_matcher(svc))}[1h])"
+    return f"changes({RESTARTS_METRIC}{selector(job_matcher(svc))}[1h])"
 
 
 def dependency_health(dep: Dependency) -> str:
@@ -346,7 +411,7 @@ def saturation_alerts(svc: ServiceConfig) -> list[Alert]:
         name=f"{pascal(svc.name)}{s.title}Saturation",
         expr=f"{s.usage} / {s.limit} > {thr}",
         for_="10m",
-        severity="ticket",
+        urgency="ticket",
         summary=f"{svc.name}: {s.resource} above {pct} of its limit",
         description=(f"{{{{ $labels.instance }}}} uses {{{{ $value | humanizePercentage }}}} of its {s.resource} "
                      f"limit ({s.limit_text}{s.unit}){s.consequence}"),
@@ -387,7 +452,7 @@ def dependency_alert(svc: ServiceConfig, dep: Dependency) -> Alert:
         name=f"{pascal(svc.name)}{pascal(dep.name)}Down",
         expr=f"{dependency_health(dep)} < 1",
         for_=dep.for_,
-        severity="page" if dep.critical else "ticket",
+        urgency="page" if dep.critical else "ticket",
         labels={"dependency": dep.name},
         summary=f"{svc.name}: dependency {dep.name} ({dep.kind}) is down",
         description=(f"No instance reports {dep.name} ({dep.kind}{', ' + dep.address if dep.address else ''}) "
@@ -415,7 +480,7 @@ def target_down_alert(svc: ServiceConfig) -> Alert:
         name=target_down_name(svc),
         expr=f"{up} == 0",
         for_="2m",
-        severity="page",
+        urgency="page",
         summary=f"{svc.name}: a target cannot be scraped",
         description=("Prometheus cannot scrape {{ $labels.instance }} of job {{ $labels.job }} "
                      "(up = {{ $value }}) for 2m: the instance is down or unreachable."),
@@ -431,18 +496,17 @@ def target_down_alert(svc: ServiceConfig) -> Alert:
 
 
 def restarts_alert(svc: ServiceConfig) -> Alert:
-    job = selector(job_matcher(svc))
     n = svc.restarts_per_hour
     return Alert(
         name=f"{pascal(svc.name)}Restarting",
         expr=f"max by (instance) ({restarts(svc)}) > {n}",
-        severity="ticket",
+        urgency="ticket",
         summary=f"{svc.name}: an instance restarts repeatedly",
         description=(f"{{{{ $labels.instance }}}} restarted {{{{ $value }}}} times in the last hour "
                      f"(more than {n})."),
         meaning=f"An instance restarted more than {n} times within an hour (crash loop or OOM kills).",
         impact="Requests in flight during each restart fail; capacity is reduced while it starts.",
-        checks=[restarts(svc), f"{svc.resources.memory_metric}{job}"],
+        checks=[restarts(svc)] + ([memory_usage(svc)] if svc.resources is not None else []),
         commands=[f"kubectl get pods -l app={svc.name}", "kubectl logs --previous <pod>"],
         mitigation=["Read the previous instance's last log lines for the crash reason.",
                     "If it is OOM, see the memory saturation section; if it fails at start, see the startup runbook."],

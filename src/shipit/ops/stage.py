@@ -27,6 +27,7 @@ class OpsStage(Stage):
     def run(self, ctx: ReleaseContext) -> None:
         from shipit.ops.generate import (  # grafana SDK, Jinja: imported when run
             generate,
+            notes,
             require_passed,
             run_checks,
         )
@@ -44,6 +45,8 @@ class OpsStage(Stage):
         # The unit tests take tens of seconds (3-day windows); `shipit ops test` runs them, and so does
         # the release when asked with the ops_unit_tests stage option.
         results = run_checks(svc, out_dir, tests=bool(ctx.options.get("ops_unit_tests")))
+        for note in notes(svc):
+            ctx.warn(f"ops: {note}")
         for r in results:
             if r.status == "skipped":
                 ctx.warn(f"ops: {r.output}; the generated files were not checked by it")

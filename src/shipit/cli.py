@@ -338,6 +338,44 @@ def verify(release_dir: Path, key, cert_identity, cert_oidc_issuer, trust_config
         out_console.print("[bold green]release verified[/]")
 
 
+@main.group("ci")
+def ci() -> None:
+    """The CI workflow that cuts this project's releases as shards on parallel runners."""
+
+
+@ci.command("generate")
+@click.option("--provider", type=click.Choice(["github", "gitlab"]), required=True,
+              help="github: a GitHub Actions workflow; gitlab: a .gitlab-ci.yml.")
+@config_option
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write it to this file (default: standard output).")
+@click.option("--shipit-spec", metavar="REQUIREMENT",
+              help="What the jobs pip-install to get shipit (default: shipit==<this version>).")
+@click.option("--check", "check_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              metavar="FILE", help="GitLab: fail unless FILE's shard matrix lists the plan's units (the plan "
+                                   "job runs this).")
+def ci_generate(provider, config, output, shipit_spec, check_file) -> None:
+    """Write the release workflow: plan job, a matrix of shard jobs, the gates, and the merge job that
+    checks the shards, merges, signs and publishes. It passes `shipit pipeline validate` with no findings."""
+    from shipit.commands.ci import check, generate
+    from shipit.core.files import write_text
+
+    if check_file is not None:
+        ui.info(ui.safe(check(provider, config, check_file)))
+        return
+    rel = None
+    if output is not None and provider == "gitlab":
+        project = config.resolve().parent
+        target = output.resolve()
+        rel = target.relative_to(project).as_posix() if target.is_relative_to(project) else str(output)
+    text = generate(provider, config, rel, shipit_spec)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_text(output, text)
+        ui.info(f"[green]wrote[/] {ui.safe(output)}")
+
+
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=".")
 @click.option("--force", is_flag=True, help="Overwrite an existing shipit.yaml.")

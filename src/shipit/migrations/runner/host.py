@@ -187,7 +187,7 @@ def flask_app(spec: dict[str, Any]):
                                    f"Python ({sys.executable}): {exc}",
                           "install the project's dependencies in that environment") from None
     from .errors import ScratchViolation
-    from .live import ScratchGuard
+    from .guard import ScratchGuard
 
     bootstrap = spec.get("bootstrap_url")
     with environment(spec, None), chdir(spec["root"]):

@@ -173,6 +173,8 @@ def _remove(container) -> None:
         try:
             container.remove(force=True)
             return
+        except docker.errors.NotFound:
+            return  # an earlier attempt that reported "busy" did remove it
         except docker.errors.APIError:
             if attempt == 4:
                 raise

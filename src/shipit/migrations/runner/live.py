@@ -20,12 +20,11 @@ from typing import Any
 
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from . import compare, schema
 from .errors import RunnerError, ScratchViolation
 from .guard import ScratchGuard
-from .host import FUTURE, branchable, usable_url
+from .host import FUTURE, branchable, redacted, usable_url
 from .project import alembic_config, running, script_directory
 from .steps import command_fn, migration_steps, run_env
 
@@ -35,18 +34,13 @@ ENV_HINT = ("make env.py take the URL shipit passes: use config.get_main_option(
             "from other variables (DB_HOST, DB_PORT, DB_NAME, ...)")
 
 
-def redact(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError, TypeError):  # what make_url raises for a string that is not a URL
-        return "<unparseable URL>"
 
 
 def backend_of(url: str) -> str:
     try:
         name = make_url(url).get_backend_name()
     except Exception as exc:  # re-raised with context: the URL parser and dialect loading raise several types
-        raise RunnerError("url", f"database URL: cannot parse {redact(url)!r}: {exc}",
+        raise RunnerError("url", f"database URL: cannot parse {redacted(url)!r}: {exc}",
                           "use a SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@127.0.0.1:5432/postgres") from None
     return {"mariadb": "mysql"}.get(name, name)
 
@@ -77,8 +71,8 @@ def connection_error(exc: BaseException, url: str, doing: str) -> RunnerError:
     else:
         hint = f"tried {tried} as user {u.username!r}"
     missing = {"missing_module": exc.name} if isinstance(exc, ModuleNotFoundError) and exc.name else {}
-    return RunnerError("connection", f"{doing} on {redact(url)} failed (tried {tried}): {type(exc).__name__}: "
-                                     f"{short}", hint, url=redact(url), **missing)
+    return RunnerError("connection", f"{doing} on {redacted(url)} failed (tried {tried}): {type(exc).__name__}: "
+                                     f"{short}", hint, url=redacted(url), **missing)
 
 
 # --- scratch databases ------------------------------------------------------------------------------------------

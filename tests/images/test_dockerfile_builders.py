@@ -131,8 +131,10 @@ def test_docker_sdk_build_on_podman_service(make_project, tmp_path, podman_servi
         run(["skopeo", "copy", f"oci-archive:{archive}", f"docker-archive:{tmp_path / 'x.tar'}:localhost/svc:check"])
         with open(tmp_path / "x.tar", "rb") as fh:
             client.images.load(fh.read())
-        out = client.containers.run("localhost/svc:check", remove=True, network_mode="none")
-        assert out == b"app content\n"
+        container = client.containers.run("localhost/svc:check", detach=True, network_mode="none")
+        assert container.wait(timeout=60)["StatusCode"] == 0
+        assert container.logs() == b"app content\n"
+        _remove(container)
         # no build images leaked into the engine
         assert not [t for i in client.images.list() for t in i.tags if "shipit-build" in t]
     finally:
@@ -157,3 +159,23 @@ def test_docker_without_engine_is_a_clear_error(make_project, tmp_path):
     assert proc.returncode == 1
     assert "cannot talk to the engine" in proc.stderr or "cannot reach a Docker API engine" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def _remove(container) -> None:
+    """Remove a finished test container. podman's vfs store sometimes still holds the container's shm
+    mount for a moment ("device or resource busy"): retried; the engine's store is the test's own
+    temporary directory, removed with the service anyway."""
+    import time
+
+    import docker
+
+    for attempt in range(5):
+        try:
+            container.remove(force=True)
+            return
+        except docker.errors.NotFound:
+            return  # an earlier attempt that reported "busy" did remove it
+        except docker.errors.APIError:
+            if attempt == 4:
+                raise
+            time.sleep(1)

@@ -95,7 +95,15 @@ def _failing_step(lines: list[str]) -> str:
     return "\n".join(lines[-40:])
 
 
-class BuildahBuilder(Builder):
+class DockerfileBuilder(Builder):
+    """What the builders of a Dockerfile (buildah, a Docker API engine) share."""
+
+    def platform_problem(self, request: BuildRequest) -> ShipitError | None:
+        """RUN steps of a foreign platform need an emulator (binfmt_misc); say so before building anything."""
+        return foreign_run_problem(request.existing_dockerfile(), request.image.name, request.target_platform)
+
+
+class BuildahBuilder(DockerfileBuilder):
     name = "buildah"
 
     def __init__(self, executable: str = "buildah"):
@@ -134,10 +142,6 @@ class BuildahBuilder(Builder):
             raise ShipitError(f"image {request.image.name}: buildah {what} failed (exit {rc}):\n"
                               + _failing_step(list(lines)), hint=_hint(lines, request.target_platform))
         return list(lines)
-
-    def platform_problem(self, request: BuildRequest) -> ShipitError | None:
-        """RUN steps of a foreign platform need an emulator (binfmt_misc); say so before building anything."""
-        return foreign_run_problem(request.existing_dockerfile(), request.image.name, request.target_platform)
 
     def build(self, request: BuildRequest) -> tuple[Image, str]:
         img = request.image

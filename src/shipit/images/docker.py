@@ -18,8 +18,8 @@ from pathlib import Path
 
 from shipit.core.errors import ShipitError
 from shipit.core.tools import Tool
-from shipit.images.buildah import _failing_step, _from_line, _hint, foreign_run_problem
-from shipit.images.interface import Builder, BuildRequest
+from shipit.images.buildah import DockerfileBuilder, _failing_step, _from_line, _hint
+from shipit.images.interface import BuildRequest
 from shipit.images.layout import Image, _safe_extract, load_docker_archive
 from shipit.images.oci import LayerCache
 
@@ -43,7 +43,7 @@ def engine_address() -> str:
     return os.environ.get("DOCKER_HOST") or f"unix://{DEFAULT_SOCKET}"
 
 
-class DockerBuilder(Builder):
+class DockerBuilder(DockerfileBuilder):
     name = "docker"
 
     def available(self) -> tuple[bool, str]:
@@ -71,10 +71,6 @@ class DockerBuilder(Builder):
 
     def reproducible(self) -> bool:
         return False
-
-    def platform_problem(self, request: BuildRequest) -> ShipitError | None:
-        """RUN steps of a foreign platform need an emulator (binfmt_misc); say so before building anything."""
-        return foreign_run_problem(request.existing_dockerfile(), request.image.name, request.target_platform)
 
     def build(self, request: BuildRequest) -> tuple[Image, str]:
         import docker

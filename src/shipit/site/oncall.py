@@ -17,8 +17,8 @@ from shipit.core.config import read_yaml_file
 from shipit.core.yamlpos import position
 from shipit.ops.config import Contact, EscalationStep, OnCall
 from shipit.ops.oncall import Source, reconcile, view
-from shipit.site.config import OnCall as OnCallFile
-from shipit.site.config import load_yaml_model
+from shipit.site.files import OnCall as OnCallFile
+from shipit.site.files import load_yaml_model
 
 
 def _shown(path: Path) -> str:

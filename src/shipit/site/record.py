@@ -9,7 +9,7 @@ from typing import Any
 
 from shipit.core.context import ReleaseContext
 from shipit.core.errors import ShipitError
-from shipit.site.config import KnowledgeTransfer, dump, load_yaml_model
+from shipit.site.files import KnowledgeTransfer, dump, load_yaml_model
 from shipit.site.oncall import oncall_view
 
 HANDOFF_JSON = "site/handoff.json"

@@ -100,13 +100,8 @@ def make_config(spec: dict[str, Any], **kwargs: Any) -> PinnedConfig:
 def redacted(url: str) -> str:
     """A URL without its password (for messages)."""
     try:
-        from sqlalchemy.engine import make_url  # imported here: this module runs in the project's Python
-        from sqlalchemy.exc import ArgumentError
-    except ImportError:
-        return "<a database URL>"
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError, TypeError):  # what make_url raises for a string that is not a URL
+        return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
+    except (sqlalchemy.exc.ArgumentError, ValueError, TypeError):  # make_url's errors for a non-URL
         return "<a URL shipit cannot parse>"
 
 
@@ -187,7 +182,7 @@ def flask_app(spec: dict[str, Any]):
                                    f"Python ({sys.executable}): {exc}",
                           "install the project's dependencies in that environment") from None
     from .errors import ScratchViolation
-    from .live import ScratchGuard
+    from .guard import ScratchGuard
 
     bootstrap = spec.get("bootstrap_url")
     with environment(spec, None), chdir(spec["root"]):

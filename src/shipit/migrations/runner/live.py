@@ -18,14 +18,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, pool, text
-from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.engine.url import URL
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy import create_engine, pool, text
+from sqlalchemy.engine import make_url
 
 from . import compare, schema
 from .errors import RunnerError, ScratchViolation
-from .host import FUTURE, branchable, usable_url
+from .guard import ScratchGuard
+from .host import FUTURE, branchable, redacted, usable_url
 from .project import alembic_config, running, script_directory
 from .steps import command_fn, migration_steps, run_env
 
@@ -35,18 +34,13 @@ ENV_HINT = ("make env.py take the URL shipit passes: use config.get_main_option(
             "from other variables (DB_HOST, DB_PORT, DB_NAME, ...)")
 
 
-def redact(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError, TypeError):  # what make_url raises for a string that is not a URL
-        return "<unparseable URL>"
 
 
 def backend_of(url: str) -> str:
     try:
         name = make_url(url).get_backend_name()
     except Exception as exc:  # re-raised with context: the URL parser and dialect loading raise several types
-        raise RunnerError("url", f"database URL: cannot parse {redact(url)!r}: {exc}",
+        raise RunnerError("url", f"database URL: cannot parse {redacted(url)!r}: {exc}",
                           "use a SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@127.0.0.1:5432/postgres") from None
     return {"mariadb": "mysql"}.get(name, name)
 
@@ -77,8 +71,8 @@ def connection_error(exc: BaseException, url: str, doing: str) -> RunnerError:
     else:
         hint = f"tried {tried} as user {u.username!r}"
     missing = {"missing_module": exc.name} if isinstance(exc, ModuleNotFoundError) and exc.name else {}
-    return RunnerError("connection", f"{doing} on {redact(url)} failed (tried {tried}): {type(exc).__name__}: "
-                                     f"{short}", hint, url=redact(url), **missing)
+    return RunnerError("connection", f"{doing} on {redacted(url)} failed (tried {tried}): {type(exc).__name__}: "
+                                     f"{short}", hint, url=redacted(url), **missing)
 
 
 # --- scratch databases ------------------------------------------------------------------------------------------
@@ -142,69 +136,6 @@ class Databases:
                 drop_databases(self.server_url, self.created)
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-# --- the guard ---------------------------------------------------------------------------------------------------
-
-
-def _identity(dialect: Dialect, cargs, cparams) -> tuple:
-    if dialect.name == "sqlite":
-        db = (cargs[0] if cargs else cparams.get("database")) or ":memory:"
-        return ("sqlite", db if db == ":memory:" or str(db).startswith("file:") else os.path.realpath(db))
-    host = cparams.get("host") or cparams.get("unix_socket") or ""
-    port = str(cparams.get("port") or "")
-    db = cparams.get("dbname") or cparams.get("database") or cparams.get("db") or ""
-    return (dialect.name, str(host), port, str(db))
-
-
-def _describe(dialect: Dialect, cargs, cparams) -> str:
-    if dialect.name == "sqlite":
-        return f"sqlite:///{cargs[0] if cargs else cparams.get('database') or ''}"
-    url = URL.create(f"{dialect.name}+{dialect.driver}", username=cparams.get("user") or cparams.get("username"),
-                     password=cparams.get("password") or None,
-                     host=cparams.get("host") or None, port=int(cparams["port"]) if cparams.get("port") else None,
-                     database=cparams.get("dbname") or cparams.get("database") or cparams.get("db"))
-    return url.render_as_string(hide_password=True)
-
-
-class ScratchGuard:
-    """While active, a connection SQLAlchemy opens to anything but ``allowed`` raises ScratchViolation before
-    the driver connects."""
-
-    def __init__(self, allowed: list[str]):
-        self.allowed = [make_url(u) for u in allowed]
-        self.violation: ScratchViolation | None = None
-        self._active = 0
-
-    def _allowed_identities(self, dialect: Dialect) -> set[tuple]:
-        out = set()
-        for u in self.allowed:
-            if u.get_backend_name() != dialect.name:
-                continue
-            cargs, cparams = dialect.create_connect_args(u)
-            out.add(_identity(dialect, cargs, cparams))
-        return out
-
-    def _check(self, dialect, conn_rec, cargs, cparams):
-        if _identity(dialect, cargs, cparams) in self._allowed_identities(dialect):
-            return None
-        where = _describe(dialect, cargs, cparams)
-        scratch = ", ".join(u.render_as_string(hide_password=True) for u in self.allowed)
-        self.violation = ScratchViolation(
-            f"the project's env.py tried to connect to {where}, not to the scratch database shipit created "
-            f"({scratch}): stopped before the driver connected, so no statement was sent", where)
-        raise self.violation
-
-    def __enter__(self) -> ScratchGuard:
-        if not self._active:
-            event.listen(Dialect, "do_connect", self._check)
-        self._active += 1
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._active -= 1
-        if not self._active:
-            event.remove(Dialect, "do_connect", self._check)
 
 
 # --- seeds -------------------------------------------------------------------------------------------------------

@@ -125,38 +125,109 @@ def summary_table(results, title: str = "Release summary"):
 @click.option("--version", "version", metavar="SEMVER", help="Version to release (SemVer 2.0), e.g. 1.4.0.")
 @config_option
 @click.option("--output", "-o", type=click.Path(path_type=Path), default="release", show_default=True,
-              help="Directory that holds releases; the release goes to OUTPUT/VERSION.")
+              help="Directory that holds releases; the release goes to OUTPUT/VERSION (a shard to "
+                   "OUTPUT/shards/VERSION/).")
 @click.option("--skip", multiple=True, callback=_csv, help="Stages to skip (comma-separated or repeated).")
 @click.option("--snapshot", is_flag=True, help="Local build: version gets -snapshot+<sha>, nothing is published.")
 @click.option("--force", is_flag=True, help="Replace an existing release of this version (atomically).")
 @click.option("--publish", is_flag=True, help="Also run the publish stage (push every image tag and check its digest at the registry).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout (with --plan-shards: the plan).")
 @click.option("--database-url", metavar="URL", help="Server to verify migrations on (default: temporary SQLite).")
 @click.option("--migrations-from", metavar="REV", help="Previous head revision (default: the previous release's).")
+@click.option("--plan-shards", is_flag=True, help="Print the release's units of work (for CI jobs) and exit.")
+@click.option("--shard", "shard_units", multiple=True, metavar="UNIT",
+              help="Run only this unit (repeatable) and write OUTPUT/shards/VERSION/<unit>.shard.tar.")
+@click.option("--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False), metavar="PLAN.json",
+              help="With --shard or --merge: refuse unless this checkout gives this plan (--plan-shards --json).")
+@click.option("--merge", "merging", is_flag=True,
+              help="Cut the release from the shard archives given as arguments (files or directories).")
+@click.argument("shards", nargs=-1, type=click.Path(path_type=Path), metavar="[SHARDS]...")
 def release(version, config, output, skip, snapshot, force, publish, as_json, database_url,
-            migrations_from) -> None:
-    """Cut a release into OUTPUT/VERSION: every stage, then manifest.json and SHA256SUMS."""
+            migrations_from, plan_shards, shard_units, plan_file, merging, shards) -> None:
+    """Cut a release into OUTPUT/VERSION: every stage, then manifest.json and SHA256SUMS.
+
+    Across machines: --plan-shards lists the units, --shard UNIT runs units into a shard archive, and
+    --merge SHARDS... checks the archives and cuts the release from them (byte-identical to one machine's).
+    """
     from shipit.commands.release import release as cut
     from shipit.core.release import ReleaseOptions
     from shipit.core.runner import StageFailed
 
+    modes = [name for name, on in (("--plan-shards", plan_shards), ("--shard", shard_units), ("--merge", merging)) if on]
+    if len(modes) > 1:
+        raise click.UsageError(f"{' and '.join(modes)} cannot be combined")
+    if shards and not merging:
+        raise click.UsageError(f"unexpected argument {shards[0]} (shard archives go with --merge)")
+    if plan_file is not None and not (shard_units or merging):
+        raise click.UsageError("--plan goes with --shard or --merge")
     opts = ReleaseOptions(version=version, config=config, output=output, skip=skip, snapshot=snapshot,
                           force=force, publish=publish, verbose=ui.is_verbose(),
                           stage_options={"database_url": database_url, "migrations_from": migrations_from})
+    if plan_shards:
+        _print_plan(opts, as_json)
+        return
+    if shard_units:
+        _cut_shard(opts, list(shard_units), plan_file, as_json)
+        return
     try:
-        result = cut(opts, err_console)
+        if merging:
+            from shipit.commands.release import merge
+
+            result = merge(opts, list(shards), plan_file, err_console)
+        else:
+            result = cut(opts, err_console)
     except StageFailed as exc:
         ui.info(summary_table(exc.results, title="Release failed"))
         if as_json:
             click.echo(json.dumps({"ok": False, "failed_stage": exc.stage, "error": exc.cause.message,
-                                   "stages": [r.__dict__ for r in exc.results]}, indent=2))
+                                   "stages": [_result(r) for r in exc.results]}, indent=2))
         raise
     ui.info(summary_table(result.results))
     ui.info(f"[bold green]released[/] {ui.safe(result.version)} → {ui.safe(result.release_dir)}")
     if as_json:
         click.echo(json.dumps({"ok": True, "version": result.version, "release_dir": str(result.release_dir),
-                               "artifacts": result.artifacts, "stages": [r.__dict__ for r in result.results]},
+                               "artifacts": result.artifacts, "stages": [_result(r) for r in result.results]},
                               indent=2))
+
+
+def _result(r) -> dict:
+    return {"name": r.name, "status": r.status, "seconds": r.seconds, "reason": r.reason, "artifacts": r.artifacts}
+
+
+def _print_plan(opts, as_json: bool) -> None:
+    from shipit.commands.release import plan_shards as make
+
+    plan = make(opts)
+    if as_json:
+        click.echo(json.dumps(plan.as_json(), indent=2, sort_keys=True))
+        return
+    body = plan.body
+    out_console.print(f"[bold]shard plan[/] of {ui.safe(body['project'])} {ui.safe(body['version'])}: "
+                      f"{len(plan.units)} unit(s)", highlight=False)
+    for key in ("commit", "config_digest", "shipit_version", "source_date_epoch"):
+        out_console.print(f"  {key}: {ui.safe(str(body[key]))}", highlight=False)
+    out_console.print(f"  plan id: {plan.id}", highlight=False)
+    table = ui.table("units", "unit", "stage", "archive")
+    for unit in plan.units:
+        table.add_row(unit.id, unit.stage, f"{unit.slug}.shard.tar")
+    out_console.print(table)
+
+
+def _cut_shard(opts, units: list[str], plan_file, as_json: bool) -> None:
+    from shipit.commands.release import shard
+    from shipit.core.runner import StageFailed
+
+    try:
+        result = shard(opts, units, plan_file, err_console)
+    except StageFailed as exc:
+        ui.info(summary_table(exc.results, title="Shard failed"))
+        raise
+    ui.info(summary_table(result.results, title="Shard summary"))
+    ui.info(f"[bold green]shard[/] {ui.safe(', '.join(result.units))} → {ui.safe(result.archive)}")
+    if as_json:
+        click.echo(json.dumps({"ok": True, "archive": str(result.archive), "units": result.units,
+                               "digest": result.header["digest"], "plan_id": result.header["plan_id"],
+                               "stages": [_result(r) for r in result.results]}, indent=2))
 
 
 @main.command()
@@ -265,6 +336,44 @@ def verify(release_dir: Path, key, cert_identity, cert_oidc_issuer, trust_config
                           hint="do not deploy this release; compare it with the published one")
     if not as_json:
         out_console.print("[bold green]release verified[/]")
+
+
+@main.group("ci")
+def ci() -> None:
+    """The CI workflow that cuts this project's releases as shards on parallel runners."""
+
+
+@ci.command("generate")
+@click.option("--provider", type=click.Choice(["github", "gitlab"]), required=True,
+              help="github: a GitHub Actions workflow; gitlab: a .gitlab-ci.yml.")
+@config_option
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write it to this file (default: standard output).")
+@click.option("--shipit-spec", metavar="REQUIREMENT",
+              help="What the jobs pip-install to get shipit (default: shipit==<this version>).")
+@click.option("--check", "check_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              metavar="FILE", help="GitLab: fail unless FILE's shard matrix lists the plan's units (the plan "
+                                   "job runs this).")
+def ci_generate(provider, config, output, shipit_spec, check_file) -> None:
+    """Write the release workflow: plan job, a matrix of shard jobs, the gates, and the merge job that
+    checks the shards, merges, signs and publishes. It passes `shipit pipeline validate` with no findings."""
+    from shipit.commands.ci import check, generate
+    from shipit.core.files import write_text
+
+    if check_file is not None:
+        ui.info(ui.safe(check(provider, config, check_file)))
+        return
+    rel = None
+    if output is not None and provider == "gitlab":
+        project = config.resolve().parent
+        target = output.resolve()
+        rel = target.relative_to(project).as_posix() if target.is_relative_to(project) else str(output)
+    text = generate(provider, config, rel, shipit_spec)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_text(output, text)
+        ui.info(f"[green]wrote[/] {ui.safe(output)}")
 
 
 @main.command()

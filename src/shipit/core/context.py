@@ -19,8 +19,9 @@ from shipit.core import console as ui
 from shipit.core.artifacts import ArtifactRegistry
 from shipit.core.errors import UsageError
 
-if TYPE_CHECKING:  # a type only: the model (pydantic) is imported by whoever loads shipit.yaml
+if TYPE_CHECKING:  # types only: the model (pydantic) is imported by whoever loads shipit.yaml
     from shipit.core.config import RootConfig
+    from shipit.core.shards import ShardOutput
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,10 @@ class ReleaseContext(ReleasePlan):
     stage_results: list[dict[str, str]] = field(default_factory=list)
     #: sha256 of every file ``SHA256SUMS`` lists, once the checksums stage wrote it.
     sha256sums: dict[str, str] = field(default_factory=dict)
+    #: A shard of a sharded release: the units it runs (see :mod:`shipit.core.shards`); None otherwise.
+    shard_units: frozenset[str] | None = None
+    #: The merge of a sharded release: per stage name, what each shard produced for it; None otherwise.
+    shard_outputs: dict[str, list[ShardOutput]] | None = None
 
     def __post_init__(self) -> None:
         self.artifacts = ArtifactRegistry(self.work_dir)

@@ -91,6 +91,41 @@ def iter_tree(root: Path) -> list[tuple[str, Path]]:
     return sorted(entries)
 
 
+def _add_entries(tar: tarfile.TarFile, entries: Iterable[tuple[str, Path | bytes]], mtime: int) -> None:
+    """Add (arcname, path or bytes) entries, in the order given, with normalised headers (the one way shipit's
+    archives are written: the same entries give the same bytes on any machine)."""
+    for arcname, source in entries:
+        if isinstance(source, bytes):
+            info = tarfile.TarInfo(arcname)
+            info.size = len(source)
+            info.mode = 0o644
+            tar.addfile(normalized(info, mtime), io.BytesIO(source))
+            continue
+        info = normalized(tar.gettarinfo(str(source), arcname=arcname), mtime)
+        if info.isreg():
+            with open(source, "rb") as fh:
+                tar.addfile(info, fh)
+        else:
+            tar.addfile(info)
+
+
+def deterministic_tar(out: Path, entries: Iterable[tuple[str, Path | bytes]], mtime: int) -> Path:
+    """Write a reproducible, uncompressed ``.tar`` atomically (for content that is compressed already, such
+    as OCI layers): fixed mtime/owner/modes. ``entries`` are (arcname, path or bytes), written in the order
+    given (the caller orders them: a shard archive starts with its shard.json)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    try:
+        with writing(out), open(tmp, "wb") as raw, \
+                tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            _add_entries(tar, entries, mtime)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
 def deterministic_tar_gz(
     out: Path, entries: Iterable[tuple[str, Path]], mtime: int, *, compresslevel: int = 6
 ) -> Path:
@@ -100,13 +135,7 @@ def deterministic_tar_gz(
     """
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for arcname, path in sorted(entries, key=lambda e: e[0]):
-            info = normalized(tar.gettarinfo(str(path), arcname=arcname), mtime)
-            if info.isreg():
-                with open(path, "rb") as fh:
-                    tar.addfile(info, fh)
-            else:
-                tar.addfile(info)
+        _add_entries(tar, sorted(entries, key=lambda e: e[0]), mtime)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with writing(out), open(out, "wb") as raw:

@@ -36,6 +36,16 @@ from shipit.core.context import (
 )
 from shipit.core.errors import ShipitError, UsageError
 from shipit.core.runner import Stage, StageResult, run_stages
+from shipit.core.shards import (
+    SHARD_SUFFIX,
+    ShardArchive,
+    ShardPlan,
+    collect_outputs,
+    remove_tree,
+    shard_dir,
+    shard_name,
+    write_shard,
+)
 
 STAGING_PREFIX = ".staging-"
 TRASH_PREFIX = ".trash-"
@@ -197,8 +207,12 @@ def validate_skips(names: list[str], stages: list[Stage]) -> None:
 
 
 def cut_release(plan: ReleasePlan, stages: list[Stage], *, force: bool = False,
-                console: Console | None = None) -> ReleaseResult:
-    """Run ``stages`` into a staging directory and promote it to ``<output>/<version>``."""
+                console: Console | None = None, shards: list[ShardArchive] | None = None) -> ReleaseResult:
+    """Run ``stages`` into a staging directory and promote it to ``<output>/<version>``.
+
+    With ``shards`` (checked by :func:`shipit.core.shards.check_shards`), this is the merge of a sharded
+    release: each archive is extracted (every file checked against its shard.json) into a second hidden
+    directory next to the staging one, and the content stages merge those outputs instead of running."""
     console = console or Console(stderr=True)
     output_root = plan.output_root
     version = plan.version.text
@@ -210,11 +224,55 @@ def cut_release(plan: ReleasePlan, stages: list[Stage], *, force: bool = False,
             raise UsageError(f"{target} already exists", hint="pass --force to replace it, or cut a new version")
         staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{version}-", dir=output_root))
         staging.chmod(0o755)
+        # the shards' files: hidden and named like a staging directory of this version, so a run of another
+        # version never removes it, and the next run of this one does after a kill -9
+        scratch = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{version}-", dir=output_root)) if shards else None
         try:
             ctx = ReleaseContext.start(plan, staging, console)
+            if shards is not None:
+                assert scratch is not None
+                for i, shard in enumerate(shards):
+                    shard.extract(scratch / str(i))
+                ctx.shard_outputs = collect_outputs(shards)
             results = run_stages(ctx, stages)
+            if ctx.shard_outputs:
+                left = sorted(ctx.shard_outputs)
+                raise ShipitError(f"the shards hold output of stage(s) {', '.join(left)}, which this merge does not run",
+                                  hint="merge with the shipit version the shards were cut with")
             promote(staging, target, force)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        finally:
+            remove_tree(scratch)
     return ReleaseResult(version, target, results, len(ctx.artifacts))
+
+
+@dataclass
+class ShardResult:
+    archive: Path
+    units: list[str]
+    results: list[StageResult]
+    header: dict[str, Any]
+
+
+def cut_shard(plan: ReleasePlan, stages: list[Stage], shard_plan: ShardPlan, units: list[str], *,
+              console: Console | None = None) -> ShardResult:
+    """Run only ``units`` (content work) into a staging directory and write their shard archive to
+    ``<output>/shards/<version>/<name>.shard.tar`` (replacing an older one of the same units)."""
+    console = console or Console(stderr=True)
+    out_dir = shard_dir(plan.output_root, plan.version.text)
+    name = shard_name(units)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with version_lock(out_dir, name):  # one run per shard name at a time; other shards run alongside
+        clean_leftovers(out_dir, console, held=frozenset({name}))
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{name}-", dir=out_dir))
+        try:
+            ctx = ReleaseContext.start(plan, staging, console)
+            ctx.shard_units = frozenset(units)
+            results = run_stages(ctx, stages)
+            archive = out_dir / f"{name}{SHARD_SUFFIX}"
+            header = write_shard(archive, plan=shard_plan, units=units, results=results, ctx=ctx)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return ShardResult(archive, header["units"], results, header)

@@ -21,6 +21,8 @@ from shipit.images.bases import BaseFacts
 from shipit.images.layout import (
     MT_INDEX,
     Image,
+    OciLayout,
+    image_from_layout,
     parse_platform,
     platform_text,
     same_platform,
@@ -138,53 +140,108 @@ def _base_record(build: PlatformBuild) -> dict[str, Any]:
     return out
 
 
-def build_image(image: ImageConfig, *, project_dir: Path, out: Path, source_date_epoch: int,
-                annotations: dict[str, str], tags: list[str], log, verbose: bool = False,
-                builder: Builder | None = None, snapshot: bool = False, warn=None) -> BuildOutcome:
-    """Build ``image`` (every platform of ``platforms:``, or its one platform) and write it to ``out`` as an
-    OCI layout tar (an image index for ``platforms:``); return the artifact's extra."""
-    if builder is None:
-        name, why = select_builder(image, project_dir)
-        builder = get_builder(name)
-    else:
-        why = "given"
-    labels = {**annotations, **image.labels}
-    ref = f"{image.repository}:{tags[0]}" if image.repository and tags else (tags[0] if tags else "latest")
-    start = time.perf_counter()
-    common = {"tags": tags, "repository": image.repository, "builder": builder.name,
-              "reproducible": builder.reproducible()}
-    with tempfile.TemporaryDirectory(prefix=f"shipit-image-{image.name}-") as scratch:
-        if not image.platforms:
-            build = build_platform(image, None, builder=builder, project_dir=project_dir,
-                                   source_date_epoch=source_date_epoch, labels=labels, scratch_dir=Path(scratch),
-                                   log=log, verbose=verbose, allow_unpinned=snapshot, warn=warn)
-            written = write_image_archive(out, build.image, annotations=annotations, ref_name=ref,
-                                          mtime=source_date_epoch)
-            extra = {"manifest_digest": written.manifest_digest, "config_digest": written.config_digest,
-                     "layers": written.layers, **common, "platform": written.platform, **_base_record(build)}
-            return BuildOutcome(builder.name, why, time.perf_counter() - start, extra)
-        for platform in image.platforms:  # every platform's known obstacle before any build starts
+def platform_units(image: ImageConfig) -> list[tuple[str | None, str]]:
+    """(platform, unit id) of each image this config builds, in order: ``image:<name>:<os>-<arch>`` per
+    platform of ``platforms:`` (or of ``platform:``); ``image:<name>`` for an image whose platform comes from
+    its base (known only once the base is read, and a plan is made from shipit.yaml alone)."""
+    if image.platforms:
+        return [(p, f"image:{image.name}:{p.replace('/', '-')}") for p in image.platforms]
+    suffix = f":{image.platform.replace('/', '-')}" if image.platform else ""
+    return [(None, f"image:{image.name}{suffix}")]
+
+
+def build_platforms(image: ImageConfig, platforms: list[str | None], *, builder: Builder, project_dir: Path,
+                    source_date_epoch: int, labels: dict[str, str], scratch: Path, log, verbose: bool = False,
+                    snapshot: bool = False, warn=None) -> list[PlatformBuild]:
+    """Build ``platforms`` of ``image`` (``[None]``: its single platform), every platform's known obstacle
+    checked before any build starts. Blobs may live in ``scratch``, which must outlive the write."""
+    if platforms != [None]:
+        for platform in platforms:
             problem = builder.platform_problem(BuildRequest(image=image, project_dir=project_dir,
                                                             source_date_epoch=source_date_epoch, labels=labels,
-                                                            scratch_dir=Path(scratch), platform=platform))
+                                                            scratch_dir=scratch, platform=platform))
             if problem:
                 raise problem
-        builds = []
-        for i, platform in enumerate(image.platforms):
+    builds = []
+    for i, platform in enumerate(platforms):
+        if platform is not None:
             log(f"image {image.name}: {platform}")
-            (Path(scratch) / str(i)).mkdir()
-            builds.append(build_platform(image, platform, builder=builder, project_dir=project_dir,
-                                         source_date_epoch=source_date_epoch, labels=labels,
-                                         scratch_dir=Path(scratch) / str(i), log=log, verbose=verbose,
-                                         allow_unpinned=snapshot, warn=warn))
-        index = write_index_archive(out, [b.image for b in builds], annotations=annotations, ref_name=ref,
-                                    mtime=source_date_epoch)
+        (scratch / str(i)).mkdir()
+        builds.append(build_platform(image, platform, builder=builder, project_dir=project_dir,
+                                     source_date_epoch=source_date_epoch, labels=labels,
+                                     scratch_dir=scratch / str(i), log=log, verbose=verbose,
+                                     allow_unpinned=snapshot, warn=warn))
+    return builds
+
+
+def assemble(image: ImageConfig, builds: list[PlatformBuild], *, out: Path, annotations: dict[str, str],
+             ref_name: str, mtime: int, common: dict[str, Any]) -> dict[str, Any]:
+    """Write built platforms as the image's archive and return the image artifact's extra.
+
+    The one writer of image archives: a release on one machine calls it with every platform it built; a
+    shard with the platforms of its units (a partial index); the merge of a sharded release with every
+    platform read back from the shards (:func:`builds_from_archive`), which gives the same bytes."""
+    if not image.platforms:
+        [build] = builds
+        written = write_image_archive(out, build.image, annotations=annotations, ref_name=ref_name, mtime=mtime)
+        return {"manifest_digest": written.manifest_digest, "config_digest": written.config_digest,
+                "layers": written.layers, **common, "platform": written.platform, **_base_record(build)}
+    index = write_index_archive(out, [b.image for b in builds], annotations=annotations, ref_name=ref_name,
+                                mtime=mtime)
     platforms = []
     for build, written in zip(builds, index.manifests, strict=True):
         platforms.append({"platform": platform_text(written.platform), "manifest_digest": written.manifest_digest,
                           "config_digest": written.config_digest, "layers": written.layers,
                           **_base_record(build)})
     base = dict(image.base) if isinstance(image.base, dict) else image.base
-    extra = {"manifest_digest": index.index_digest, "manifest_media_type": MT_INDEX, **common, "base": base,
-             "platforms": platforms}
+    return {"manifest_digest": index.index_digest, "manifest_media_type": MT_INDEX, **common, "base": base,
+            "platforms": platforms}
+
+
+def image_ref(image: ImageConfig, tags: list[str]) -> str:
+    """The ``org.opencontainers.image.ref.name`` of the archive's index.json."""
+    return f"{image.repository}:{tags[0]}" if image.repository and tags else (tags[0] if tags else "latest")
+
+
+def build_image(image: ImageConfig, *, project_dir: Path, out: Path, source_date_epoch: int,
+                annotations: dict[str, str], tags: list[str], log, verbose: bool = False,
+                builder: Builder | None = None, snapshot: bool = False, warn=None,
+                only: list[str] | None = None) -> BuildOutcome:
+    """Build ``image`` (every platform of ``platforms:``, or its one platform) and write it to ``out`` as an
+    OCI layout tar (an image index for ``platforms:``); return the artifact's extra. ``only`` (a shard of a
+    sharded release) builds just those platforms of ``platforms:``, as a partial index."""
+    if builder is None:
+        name, why = select_builder(image, project_dir)
+        builder = get_builder(name)
+    else:
+        why = "given"
+    labels = {**annotations, **image.labels}
+    start = time.perf_counter()
+    common = {"tags": tags, "repository": image.repository, "builder": builder.name,
+              "reproducible": builder.reproducible()}
+    platforms: list[str | None] = [None] if not image.platforms else \
+        [p for p in image.platforms if only is None or p in only]
+    with tempfile.TemporaryDirectory(prefix=f"shipit-image-{image.name}-") as scratch:
+        builds = build_platforms(image, platforms, builder=builder, project_dir=project_dir,
+                                 source_date_epoch=source_date_epoch, labels=labels, scratch=Path(scratch), log=log,
+                                 verbose=verbose, snapshot=snapshot, warn=warn)
+        extra = assemble(image, builds, out=out, annotations=annotations, ref_name=image_ref(image, tags),
+                         mtime=source_date_epoch, common=common)
     return BuildOutcome(builder.name, why, time.perf_counter() - start, extra)
+
+
+def builds_from_archive(image: ImageConfig, layout: OciLayout, extra: dict[str, Any], where: str) -> list[PlatformBuild]:
+    """The platforms a shard built, read back from its archive (open as ``layout`` while they are written):
+    each platform's config, layers and manifest annotations, and the base facts its extra records. Each
+    must give again the manifest digest the shard recorded."""
+    entries = extra.get("platforms") if image.platforms else [extra]
+    if not isinstance(entries, list) or not entries:
+        raise ShipitError(f"{where}: image {image.name} records no platforms", hint="cut the shard again")
+    builds = []
+    for entry in entries:
+        digest = entry.get("manifest_digest")
+        built = image_from_layout(layout, digest)
+        platform = entry.get("platform") if image.platforms else None
+        facts = BaseFacts(entry.get("base", ""), entry.get("base_digest"), entry.get("base_pinned"))
+        builds.append(PlatformBuild(platform, built, entry.get("base", ""), facts))
+    return builds

@@ -20,6 +20,7 @@ import tarfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import IO, Any
 
 from shipit.core.errors import ShipitError
@@ -57,11 +58,13 @@ def blob_name(digest: str) -> str:
 
 @dataclass
 class Blob:
-    """A blob of an image: its OCI descriptor and where its bytes are (a file or memory)."""
+    """A blob of an image: its OCI descriptor and where its bytes are (a file, memory, or ``source``: a
+    function that opens them, e.g. a member of another layout's archive)."""
 
     descriptor: dict[str, Any]
     path: Path | None = None
     data: bytes | None = None
+    source: Callable[[], IO[bytes]] | None = None
 
     @property
     def digest(self) -> str:
@@ -72,6 +75,8 @@ class Blob:
         return self.descriptor["size"]
 
     def open(self):
+        if self.source is not None:
+            return self.source()
         return open(self.path, "rb") if self.path is not None else io.BytesIO(self.data or b"")
 
 
@@ -398,6 +403,27 @@ def load_layout(layout_dir: Path, *, ref: str | None = None, platform: dict | No
         mt = {MT_DOCKER_LAYER: MT_LAYER_GZIP}.get(layer.media_type, layer.media_type)
         layers.append(Blob({"mediaType": mt, "digest": layer.digest, "size": layer.size}, path=path))
     return Image(config=config, layers=layers, source_digest=image.manifest_digest)
+
+
+def image_from_layout(layout: OciLayout, manifest_digest: str) -> Image:
+    """One image of an open layout as builders hand images over (config bytes, layer blobs read from the
+    layout while they are written, the manifest's annotations), so that writing it again with
+    :func:`manifest_for` gives the same manifest: the merge of a sharded release reassembles an image index
+    from the platforms its shards built. Raises unless it does."""
+    manifest = layout.blob_json(manifest_digest)
+    config_desc = manifest.get("config") or {}
+    config = layout.blob_bytes(config_desc.get("digest", ""))
+    layers = []
+    for desc in manifest.get("layers") or []:
+        name = layout.blob_name(desc["digest"])
+        layers.append(Blob({k: desc[k] for k in ("mediaType", "digest", "size")},
+                           source=lambda name=name: layout.open(name)))
+    image = Image(config=config, layers=layers, manifest_annotations=dict(manifest.get("annotations") or {}))
+    again = sha256_digest(manifest_for(image, {}))
+    if again != manifest_digest:
+        raise ShipitError(f"{layout.path}: manifest {manifest_digest[:19]}… does not reassemble to itself "
+                          f"({again[:19]}…): it was not written by shipit", hint="cut the shard again")
+    return image
 
 
 def _read_json(path: Path, what: str) -> Any:

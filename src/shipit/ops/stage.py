@@ -12,6 +12,8 @@ from shipit.core.tools import Tool
 class OpsStage(Stage):
     name = "ops"
     description = "generate alert rules, unit tests, routes, dashboard and runbooks"
+    #: the runbooks name every image digest and link the migrations' ROLLBACK.md: known once the shards merged
+    at_merge = True
 
     def skip(self, plan: ReleasePlan):
         return None if plan.config.service else "no service: section in shipit.yaml"

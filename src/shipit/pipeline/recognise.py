@@ -16,6 +16,10 @@ from shipit.pipeline import shell
 from shipit.pipeline.config import CATEGORIES, PipelineConfig
 
 _TESTWORD = r"(?<![\w])(?:[\w]+[-_:])*tests?(?:[-_:][\w]+)*(?![\w])"
+#: ``shipit release`` cuts (and signs) a release; with --shard it only runs some units into a shard archive
+#: (signed and published by the merge), with --plan-shards it only prints the plan
+_SHIPIT_RELEASE = r"\bshipit release\b"
+_SHIPIT_CUT = _SHIPIT_RELEASE + r"(?!.*\s--(?:shard|plan-shards)\b)"
 _SCRIPT = r"^(?:(?:bash|sh|python3?|pwsh)\s+)?(?:\./(?:[\w.-]+/)*|(?:[\w.-]+/)+)"  # a script by path
 
 # Each category: patterns on job ids/names (only for release and deploy, and only when nothing the job
@@ -84,14 +88,15 @@ BUILTIN: dict[str, dict[str, list[str]]] = {
     "sbom": {
         "jobs": [],
         "uses": [r"^anchore/sbom-action\b", r"^cyclonedx/gh-\w+-generate-sbom$", r"^actions/attest-sbom$"],
-        "run": [r"^syft\b", r"\bcyclonedx-py\b", r"\bcyclonedx-bom\b", r"^cdxgen\b", r"\bshipit release\b"],
+        # a shard of a sharded release makes its images' SBOMs; a plan (--plan-shards) makes nothing
+        "run": [r"^syft\b", r"\bcyclonedx-py\b", r"\bcyclonedx-bom\b", r"^cdxgen\b", _SHIPIT_RELEASE + r"(?!.*\s--plan-shards\b)"],
     },
     "sign": {
         "jobs": [],
         "uses": [r"^sigstore/cosign-installer$", r"^sigstore/gh-action-sigstore-python$",
                  r"^actions/attest-build-provenance$", r"^actions/attest$", r"^actions/attest-sbom$",
                  r"^slsa-framework/slsa-github-generator/"],
-        "run": [r"^cosign\s+(?:sign|attest)", r"\bsigstore\s+sign\b", r"\bshipit release\b"],
+        "run": [r"^cosign\s+(?:sign|attest)", r"\bsigstore\s+sign\b", _SHIPIT_CUT],
     },
     "release": {
         "jobs": [r"^(release|publish)\b"],
@@ -99,7 +104,7 @@ BUILTIN: dict[str, dict[str, list[str]]] = {
                  r"^svenstaro/upload-release-action$", r"^actions/(?:create-release|upload-release-asset)$",
                  r"^JS-DevTools/npm-publish$", r"^cycjimmy/semantic-release-action$",
                  r"^helm/chart-releaser-action$", r"(^|/)kaniko-project/executor\b"],
-        "run": [r"\bshipit release\b", r"^gh\s+release\s+(?:create|upload)\b", r"^twine\s+upload\b",
+        "run": [_SHIPIT_CUT, r"^gh\s+release\s+(?:create|upload)\b", r"^twine\s+upload\b",
                 r"^(?:uv|poetry|pdm|hatch|flit)\s+publish\b", r"^(?:npm|pnpm)\s+publish\b(?!.*--dry-run)",
                 r"^yarn\s+(?:npm\s+)?publish\b", r"^(?:npx\s+(?:-\S+\s+)*)?semantic-release\b(?!.*--dry-run)",
                 r"^cargo\s+publish\b(?!.*--dry-run)", r"^gem\s+push\b", r"^(?:mvn|\./mvnw)\b.*\bdeploy\b",

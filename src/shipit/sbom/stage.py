@@ -8,6 +8,7 @@ from shipit.core.context import ReleaseContext, ReleasePlan
 from shipit.core.errors import ShipitError
 from shipit.core.files import write_bytes
 from shipit.core.runner import Stage
+from shipit.core.shards import ShardOutput, replay
 
 SOURCE_PATH = "sbom/source.cdx.json"
 
@@ -61,13 +62,76 @@ class SbomStage(Stage):
     def run(self, ctx: ReleaseContext) -> None:
         run_sbom(ctx)
 
+    def units(self, plan: ReleasePlan) -> list[str]:
+        """``sbom:source`` when the project has a dependency file; each image's SBOM is part of that image's
+        unit (made in the shard that built the image, from the same layers)."""
+        from shipit.sbom.source import find_input  # cyclonedx: seconds to import
+
+        cfg = plan.config.sbom
+        try:
+            return [SOURCE_UNIT] if find_input(plan.project_dir, cfg.source) is not None else []
+        except ShipitError:
+            return [SOURCE_UNIT]  # the shard reports the configuration error
+
+    def run_units(self, ctx: ReleaseContext, units: frozenset[str]) -> None:
+        """A shard: the SBOM of every image (platform) this shard built, and the source SBOM if asked."""
+        image_sboms(ctx)
+        if SOURCE_UNIT in units:
+            source_part(ctx)
+
+    def merge(self, ctx: ReleaseContext, outputs: list[ShardOutput]) -> None:
+        """Register the shards' SBOMs with the facts only the merge knows (the image index digest), after
+        checking each describes the manifest its image has in the merged release."""
+        images = {a.name: a for a in ctx.artifacts.filter(Kind.IMAGE)}
+        for out in outputs:
+            for art in out.artifacts:
+                if not art["extra"].get("image_digest"):
+                    replay(ctx, [ShardOutput(out.shard, out.units, out.stage, [art], out.root)])
+                    continue
+                image = images.get(art["name"])
+                platform = art["extra"].get("platform")
+                subjects = dict(image_subjects(image.extra)) if image is not None else {}
+                label = f"{art['name']} ({platform})" if platform else art["name"]
+                if subjects.get(platform) != art["extra"]["image_digest"]:
+                    raise ShipitError(f"shard {out.shard}: the SBOM of {label} describes "
+                                      f"{art['extra']['image_digest']}, not the image the shards built",
+                                      hint="cut every shard of the plan from the same commit")
+                extra = {**art["extra"], **sbom_facts(image.extra, platform)}
+                replay(ctx, [ShardOutput(out.shard, out.units, out.stage, [{**art, "extra": extra}], out.root)])
+        for image in images.values():
+            for platform, _digest in image_subjects(image.extra):
+                if ctx.artifacts.get(sbom_path(image.name, platform)) is None:
+                    label = f"{image.name} ({platform})" if platform else image.name
+                    raise ShipitError(f"no shard holds the SBOM of image {label}",
+                                      hint="the shard that builds an image makes its SBOM: do not --skip sbom there")
+        if not ctx.artifacts.filter(Kind.SBOM) and not images:
+            raise ShipitError(f"sbom: {NOTHING_TO_CATALOGUE}",
+                              hint="add a dependency file or an images: section, or set sbom.enabled: false")
+
+
+SOURCE_UNIT = "sbom:source"
+
+
+def sbom_facts(image_extra: dict, platform: str | None) -> dict:
+    """What an image SBOM's artifact records about the image beyond its manifest: for one platform of an
+    image index, the platform and the index digest."""
+    return {"platform": platform, "index_digest": image_extra["manifest_digest"]} if platform else {}
+
 
 def run_sbom(ctx: ReleaseContext) -> list[str]:
     """Write and register every SBOM; returns the written paths (relative to the release)."""
+    written = image_sboms(ctx) + source_part(ctx)
+    if not written and not ctx.artifacts.filter(Kind.IMAGE):
+        raise ShipitError(f"sbom: {NOTHING_TO_CATALOGUE}",
+                          hint="add a dependency file or an images: section, or set sbom.enabled: false")
+    return written
+
+
+def image_sboms(ctx: ReleaseContext) -> list[str]:
+    """Write and register the SBOM of every image (every platform of an image index) in the registry."""
     from shipit.sbom.scan import (
         scan_image,  # cyclonedx: seconds to import; `shipit check` loads every stage
     )
-    from shipit.sbom.source import source_sbom
 
     cfg = ctx.config.sbom
     written = []
@@ -88,26 +152,31 @@ def run_sbom(ctx: ReleaseContext) -> list[str]:
             counts: dict[str, int] = {}
             for p in result.packages:
                 counts[p.ecosystem] = counts.get(p.ecosystem, 0) + 1
-            facts = {"platform": platform, "index_digest": image.extra["manifest_digest"]} if platform else {}
-            ctx.artifacts.add(rel, Kind.SBOM, name=image.name, image_digest=result.image.manifest_digest, **facts,
-                              format="CycloneDX", spec_version="1.6", packages=dict(sorted(counts.items())))
+            ctx.artifacts.add(rel, Kind.SBOM, name=image.name, image_digest=result.image.manifest_digest,
+                              **sbom_facts(image.extra, platform), format="CycloneDX", spec_version="1.6",
+                              packages=dict(sorted(counts.items())))
             ctx.log(f"sbom {label}: {len(result.packages)} packages {counts}")
             written.append(rel)
+    return written
+
+
+def source_part(ctx: ReleaseContext) -> list[str]:
+    """Write and register the source SBOM (the project's Python dependencies), if the project has any."""
+    from shipit.sbom.source import source_sbom  # cyclonedx: seconds to import
+
+    cfg = ctx.config.sbom
     src = source_sbom(ctx.project_dir, cfg.source, name=ctx.config.project.name, version=ctx.version.text,
                       timestamp=ctx.source_date)
-    if src is not None:
-        for note in src.notes:
-            ctx.warn(f"sbom source: {note}")
-        write_bytes(ctx.path(SOURCE_PATH), src.document)
-        input_rel = src.input.relative_to(ctx.project_dir).as_posix() \
-            if src.input.is_relative_to(ctx.project_dir) else src.input.name
-        ctx.artifacts.add(SOURCE_PATH, Kind.SBOM, name="source", format="CycloneDX", spec_version="1.6",
-                          input=input_rel, components=src.components)
-        written.append(SOURCE_PATH)
-    if not written and not ctx.artifacts.filter(Kind.IMAGE):
-        raise ShipitError(f"sbom: {NOTHING_TO_CATALOGUE}",
-                          hint="add a dependency file or an images: section, or set sbom.enabled: false")
-    return written
+    if src is None:
+        return []
+    for note in src.notes:
+        ctx.warn(f"sbom source: {note}")
+    write_bytes(ctx.path(SOURCE_PATH), src.document)
+    input_rel = src.input.relative_to(ctx.project_dir).as_posix() \
+        if src.input.is_relative_to(ctx.project_dir) else src.input.name
+    ctx.artifacts.add(SOURCE_PATH, Kind.SBOM, name="source", format="CycloneDX", spec_version="1.6",
+                      input=input_rel, components=src.components)
+    return [SOURCE_PATH]
 
 
 STAGES = [SbomStage]

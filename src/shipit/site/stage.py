@@ -27,6 +27,8 @@ def _mkdocs_probe() -> tuple[bool, str]:
 class SiteStage(Stage):
     name = "site"
     description = "build the offline handoff site and its archive"
+    #: the site lists every artifact with its digest: it is built once, at the merge of a sharded release
+    at_merge = True
 
     def skip(self, plan: ReleasePlan):
         if plan.config.site is None:

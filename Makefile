@@ -22,7 +22,7 @@ $(DEMO_KEY_DIR)/cosign.key:
 
 ## make test: install the test dependencies (apt, pip, npm) and run the whole suite.
 test: deps
-	$(PYTHON) -m pytest -n 2 --dist loadgroup
+	$(PYTHON) -m pytest -n 2 --dist loadgroup --durations=40
 
 deps:
 	scripts/install-deps.sh --test

@@ -123,51 +123,70 @@ def _runs(job: dict) -> dict[str, str]:
             if "run" in s and "pip install" not in s["run"]}
 
 
-def test_github_jobs_run_in_order_cut_the_one_machine_release(key, tmp_path):  # noqa: F811
+def _jobs(provider: str, wf: Path) -> tuple[dict, str, str, str]:
+    """The plan, shard and merge scripts of a generated workflow (shell text), and the environment a tag gives."""
+    data = yaml.safe_load(wf.read_text())
+    if provider == "github":
+        jobs = data["jobs"]
+        [plan] = _runs(jobs["plan"]).values()
+        [shard] = [s for s in _runs(jobs["shard"]).values() if "--shard" in s]
+        [merge] = [s for s in _runs(jobs["merge"]).values() if "--merge" in s]
+        return {"VERSION": f"v{V}"}, plan, shard, merge  # github.ref_name on the tag
+    # GitLab: the job's script lines, in order (the before_script only installs shipit)
+    plan, shard, merge = ("\n".join(data[job]["script"]) for job in ("shipit-plan", "shipit-shard", "shipit-merge"))
+    return {"CI_COMMIT_TAG": f"v{V}"}, plan, shard, merge
+
+
+@pytest.mark.parametrize("provider", ["github", "gitlab"])
+def test_jobs_run_in_order_cut_the_one_machine_release(provider, key, tmp_path):  # noqa: F811
+    """Each job in its own clean clone of the tagged commit; only the platform's artifacts pass between them
+    (the plan file; the shard archives, at the paths the upload step names)."""
     origin = _origin(tmp_path)
     repo = Repo(origin, tmp_path, key)
-    wf = generate(origin / "shipit.yaml", "github", place(origin, "github"))
+    wf = generate(origin / "shipit.yaml", provider, place(origin, provider))
     subprocess.run(["git", "add", "-A"], cwd=origin, check=True)
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "ci: release"],
                    cwd=origin, check=True, env={**os.environ, "GIT_COMMITTER_DATE": "2023-11-14T22:13:20Z",
                                                 "GIT_AUTHOR_DATE": "2023-11-14T22:13:20Z"})
-    jobs = yaml.safe_load(wf.read_text())["jobs"]
-    version = {"VERSION": f"v{V}"}  # github.ref_name on the tag
+    tag, plan_script, shard_script, merge_script = _jobs(provider, wf)
 
     single = repo.clone()
     proc = repo.shipit(single, "release", "--version", V, "--output", "release")
     assert proc.returncode == 0, proc.stderr
 
-    # plan: its output is the matrix the shard jobs take
+    # plan (GitLab's also checks that the committed matrix lists the plan's units)
     plan_clone = repo.clone()
     outputs = tmp_path / "github_output"
     outputs.write_text("")
-    [plan_script] = _runs(jobs["plan"]).values()
-    _bash(plan_script, plan_clone, _tools_env(repo, plan_clone, tmp_path, GITHUB_OUTPUT=str(outputs), **version))
-    matrix = json.loads(outputs.read_text().removeprefix("matrix="))
-    assert [m["unit"] for m in matrix["include"]] == UNITS
+    _bash(plan_script, plan_clone, _tools_env(repo, plan_clone, tmp_path, GITHUB_OUTPUT=str(outputs), **tag))
     plan_file = plan_clone / "plan.json"
+    if provider == "github":  # the matrix the shard jobs take is the plan job's output
+        units = [m["unit"] for m in json.loads(outputs.read_text().removeprefix("matrix="))["include"]]
+    else:  # the matrix written into the file
+        units = yaml.safe_load(wf.read_text())["shipit-shard"]["parallel"]["matrix"][0]["SHIPIT_UNIT"]
+    assert units == UNITS
 
     # shard: one job per matrix entry, each in its own clone with the plan artifact
-    [shard_script] = [s for n, s in _runs(jobs["shard"]).items() if "--shard" in s]
-    artifacts = tmp_path / "artifacts"
-    artifacts.mkdir()
-    for entry in matrix["include"]:
+    artifacts = []
+    for unit in units:
         clone = repo.clone()
         shutil.copy(plan_file, clone / "plan.json")
-        _bash(shard_script, clone, _tools_env(repo, clone, tmp_path, UNIT=entry["unit"], **version))
-        [archive] = (clone / "out" / "shards").glob("*/*.shard.tar")  # the upload step's path pattern
-        shutil.copy(archive, artifacts / archive.name)
+        variable = {"UNIT": unit} if provider == "github" else {"SHIPIT_UNIT": unit}
+        _bash(shard_script, clone, _tools_env(repo, clone, tmp_path, **variable, **tag))
+        [archive] = (clone / "out" / "shards").glob("*/*.shard.tar")  # the artifact's path pattern
+        artifacts.append((archive, archive.relative_to(clone)))
 
-    # merge: the plan and every shard artifact downloaded (merge-multiple into shards/)
+    # merge: the plan and every shard artifact (GitHub: downloaded into shards/; GitLab: at the job's paths)
     merge_clone = repo.clone()
     shutil.copy(plan_file, merge_clone / "plan.json")
-    shutil.copytree(artifacts, merge_clone / "shards")
-    [merge_script] = [s for n, s in _runs(jobs["merge"]).items() if "--merge" in s]
+    for archive, rel in artifacts:
+        dest = merge_clone / ("shards" if provider == "github" else rel.parent) / archive.name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(archive, dest)
     # the small project names a repository, so the job publishes; registry.example.com is not there to take it
     # (publishing to a real registry is the images tests' part): the merge cuts and signs the same release
     assert merge_script.endswith(" --publish")
-    _bash(merge_script.removesuffix(" --publish"), merge_clone, _tools_env(repo, merge_clone, tmp_path, **version))
+    _bash(merge_script.removesuffix(" --publish"), merge_clone, _tools_env(repo, merge_clone, tmp_path, **tag))
     merged, one = merge_clone / "release" / V, single / "release" / V
     assert (merged / "SHA256SUMS").read_text() == (one / "SHA256SUMS").read_text()
     verify = run_shipit("verify", str(merged), "--key", repo.key["pub"])

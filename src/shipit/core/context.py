@@ -17,11 +17,10 @@ from rich.console import Console
 
 from shipit.core import console as ui
 from shipit.core.artifacts import ArtifactRegistry
-from shipit.core.errors import UsageError
+from shipit.core.errors import ShipitError, UsageError
 
 if TYPE_CHECKING:  # types only: the model (pydantic) is imported by whoever loads shipit.yaml
     from shipit.core.config import RootConfig
-    from shipit.core.shards import ShardOutput
 
 
 @dataclass(frozen=True)
@@ -177,6 +176,22 @@ class ReleasePlan:
 
 
 @dataclass
+class ShardOutput:
+    """What one shard of a sharded release (:mod:`shipit.core.shards`) produced for one stage: the artifacts it registered (path, kind, media_type, name,
+    extra) and where their files are (``root``, once the archive is extracted at the merge)."""
+
+    shard: str
+    units: tuple[str, ...]
+    stage: str
+    artifacts: list[dict[str, Any]]
+    root: Path
+
+    def file(self, path: str) -> Path:
+        return self.root / path
+
+
+
+@dataclass
 class ReleaseContext(ReleasePlan):
     """A release being written: the plan, the staging directory ``work_dir`` (renamed to ``release_dir``
     only when every stage passed), and what the stages produced so far."""
@@ -233,3 +248,18 @@ def previous_release(output_root: Path, version: Version) -> dict[str, Any] | No
         if v < current and (best is None or v > best[0]):
             best = (v, data)
     return best[1] if best else None
+
+
+def replay(ctx: ReleaseContext, outputs: list[ShardOutput]) -> None:
+    """At the merge of a sharded release: move each artifact's file into the release and register it as the
+    shard did (what :meth:`Stage.merge <shipit.core.runner.Stage.merge>` does by default)."""
+    for out in outputs:
+        for art in out.artifacts:
+            path = art["path"]
+            if ctx.artifacts.get(path) is not None:
+                raise ShipitError(f"{path} is in shard {out.shard} and already in the release (from another shard)",
+                                  hint="each unit must be in exactly one shard")
+            dest = ctx.path(path)
+            os.replace(out.file(path), dest)
+            registered = ctx.artifacts.add(path, art["kind"], media_type=art["media_type"], name=art["name"])
+            registered.extra = dict(art["extra"])

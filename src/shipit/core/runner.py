@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 from shipit.core import console as ui
-from shipit.core.context import ReleaseContext, ReleasePlan
+from shipit.core.context import ReleaseContext, ReleasePlan, ShardOutput, replay
 from shipit.core.errors import (
     InternalError,
     ShipitError,
@@ -28,7 +28,6 @@ from shipit.core.errors import (
     os_error,
 )
 from shipit.core.progress import activity
-from shipit.core.shards import ShardOutput, replay
 from shipit.core.tools import Tool
 
 PHASES = ("content", "seal", "sign", "publish")

@@ -44,10 +44,11 @@ from typing import TYPE_CHECKING, Any
 
 from shipit import __version__
 from shipit.core.artifacts import Kind
+from shipit.core.context import ShardOutput
 from shipit.core.errors import ShipitError, UsageError
 from shipit.core.files import canonical_json, deterministic_tar
 
-if TYPE_CHECKING:  # types only: the runner imports this module
+if TYPE_CHECKING:  # types only
     from shipit.core.context import ReleaseContext, ReleasePlan
     from shipit.core.runner import Stage, StageResult
 
@@ -268,35 +269,6 @@ def write_shard(out: Path, *, plan: ShardPlan, units: list[str], results: list[S
 
 
 # --- reading and checking shards -----------------------------------------------------------------------
-
-
-@dataclass
-class ShardOutput:
-    """What one shard produced for one stage: the artifacts it registered (path, kind, media_type, name,
-    extra) and where their files are (``root``, once the archive is extracted at the merge)."""
-
-    shard: str
-    units: tuple[str, ...]
-    stage: str
-    artifacts: list[dict[str, Any]]
-    root: Path
-
-    def file(self, path: str) -> Path:
-        return self.root / path
-
-
-def replay(ctx: ReleaseContext, outputs: list[ShardOutput]) -> None:
-    """Move each artifact's file into the release and register it as the shard did."""
-    for out in outputs:
-        for art in out.artifacts:
-            path = art["path"]
-            if ctx.artifacts.get(path) is not None:
-                raise ShipitError(f"{path} is in shard {out.shard} and already in the release (from another shard)",
-                                  hint="each unit must be in exactly one shard")
-            dest = ctx.path(path)
-            os.replace(out.file(path), dest)
-            registered = ctx.artifacts.add(path, art["kind"], media_type=art["media_type"], name=art["name"])
-            registered.extra = dict(art["extra"])
 
 
 def _clean_path(path: Any) -> bool:

@@ -10,10 +10,9 @@ from pathlib import Path
 from rich.markup import escape
 
 from shipit.core.artifacts import Kind
-from shipit.core.context import ReleaseContext, ReleasePlan
+from shipit.core.context import ReleaseContext, ReleasePlan, ShardOutput
 from shipit.core.errors import ShipitError
 from shipit.core.runner import Stage
-from shipit.core.shards import ShardOutput
 from shipit.core.tools import Tool
 from shipit.images.bases import BlobStore, classify
 from shipit.images.build import (

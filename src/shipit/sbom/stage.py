@@ -4,11 +4,10 @@ plus the source SBOM of the project's Python dependencies."""
 from __future__ import annotations
 
 from shipit.core.artifacts import Kind
-from shipit.core.context import ReleaseContext, ReleasePlan
+from shipit.core.context import ReleaseContext, ReleasePlan, ShardOutput, replay
 from shipit.core.errors import ShipitError
 from shipit.core.files import write_bytes
 from shipit.core.runner import Stage
-from shipit.core.shards import ShardOutput, replay
 
 SOURCE_PATH = "sbom/source.cdx.json"
 

@@ -94,6 +94,11 @@ def test_gitlab_check_catches_a_stale_matrix(tmp_path):
     assert stale.returncode == 1, stale.stderr
     assert "the shard matrix is stale" in text and "image:app:linux-ppc64le" in text
     assert "shipit ci generate --provider gitlab" in text and "Traceback" not in text
+    # a file that is not YAML is the wrong file given (exit 2), with its line
+    broken = tmp_path / "broken.yml"
+    broken.write_text("shipit-shard:\n  parallel: [\n")
+    bad = run_shipit("ci", "generate", "--provider", "gitlab", "--config", str(config), "--check", str(broken))
+    assert bad.returncode == 2 and "broken.yml:3:" in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
     # GitHub's matrix comes from the plan at run time: nothing to check
     gh = run_shipit("ci", "generate", "--provider", "github", "--config", str(config), "--check", str(out))
     assert gh.returncode == 2 and "GitLab" in gh.stderr

@@ -60,6 +60,8 @@ def check(provider: str, config_path: Path, file: Path) -> str:
         data = plain(load_yaml(file.read_bytes(), str(file)), str(file))
     except OSError as exc:
         raise UsageError(f"--check {file}: cannot read it ({exc.strerror})") from None
+    except ShipitError as exc:  # not YAML: the file given is wrong, not the matrix in it
+        raise UsageError(exc.message, hint=exc.hint) from None
     listed = gitlab_matrix(data)
     regenerate = f"run `shipit ci generate --provider gitlab -o {file}` again and commit it"
     if listed is None:

@@ -11,6 +11,7 @@ import tarfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 CHUNK = 1 << 20
 
@@ -40,18 +41,26 @@ def writing(path: Path) -> Iterator[None]:
         raise
 
 
-def write_bytes(path: Path, data: bytes) -> Path:
-    """Write through a temporary sibling and rename, so readers never see half a file."""
+@contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A file opened for writing that appears at ``path`` only when the block ends without an error: written
+    through a temporary sibling, renamed over ``path``; removed on failure, so readers never see half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         with writing(path), open(tmp, "wb") as fh:
-            fh.write(data)
+            yield fh
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    return path
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` atomically (:func:`atomic_file`)."""
+    with atomic_file(path) as fh:
+        fh.write(data)
+    return Path(path)
 
 
 def sha256_file(path: Path) -> str:
@@ -113,17 +122,9 @@ def deterministic_tar(out: Path, entries: Iterable[tuple[str, Path | bytes]], mt
     """Write a reproducible, uncompressed ``.tar`` atomically (for content that is compressed already, such
     as OCI layers): fixed mtime/owner/modes. ``entries`` are (arcname, path or bytes), written in the order
     given (the caller orders them: a shard archive starts with its shard.json)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    try:
-        with writing(out), open(tmp, "wb") as raw, \
-                tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            _add_entries(tar, entries, mtime)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
+    with atomic_file(out) as raw, tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        _add_entries(tar, entries, mtime)
+    return Path(out)
 
 
 def deterministic_tar_gz(

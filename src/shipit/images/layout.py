@@ -14,17 +14,16 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import shutil
 import tarfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import IO, Any
 
 from shipit.core.errors import ShipitError
-from shipit.core.files import normalized, writing
+from shipit.core.files import atomic_file, normalized
 
 OCI_LAYOUT_VERSION = "1.0.0"
 MT_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -495,27 +494,19 @@ def _write_layout_tar(out: Path, index: bytes, blobs: list[Blob], mtime: int) ->
     unique: dict[str, Blob] = {}
     for blob in blobs:
         unique.setdefault(blob.digest, blob)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    try:
-        with writing(out), open(tmp, "wb") as raw, \
-                tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-            tar.addfile(_tarinfo("blobs/", mtime, directory=True))
-            tar.addfile(_tarinfo("blobs/sha256/", mtime, directory=True))
-            for digest in sorted(unique):
-                blob = unique[digest]
-                with blob.open() as fh:
-                    # every blob is hashed as it is copied: a damaged base layer never goes out under its name
-                    checked = _CheckedReader(fh, blob)
-                    tar.addfile(_tarinfo(blob_name(digest), mtime, size=blob.size), checked)
-                    checked.verify()
-            layout_file = json_bytes({"imageLayoutVersion": OCI_LAYOUT_VERSION})
-            for name, data in (("index.json", index), ("oci-layout", layout_file)):
-                tar.addfile(_tarinfo(name, mtime, size=len(data)), io.BytesIO(data))
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_file(out) as raw, tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        tar.addfile(_tarinfo("blobs/", mtime, directory=True))
+        tar.addfile(_tarinfo("blobs/sha256/", mtime, directory=True))
+        for digest in sorted(unique):
+            blob = unique[digest]
+            with blob.open() as fh:
+                # every blob is hashed as it is copied: a damaged base layer never goes out under its name
+                checked = _CheckedReader(fh, blob)
+                tar.addfile(_tarinfo(blob_name(digest), mtime, size=blob.size), checked)
+                checked.verify()
+        layout_file = json_bytes({"imageLayoutVersion": OCI_LAYOUT_VERSION})
+        for name, data in (("index.json", index), ("oci-layout", layout_file)):
+            tar.addfile(_tarinfo(name, mtime, size=len(data)), io.BytesIO(data))
 
 
 def _image_blobs(image: Image, manifest: bytes) -> list[Blob]:

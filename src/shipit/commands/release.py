@@ -11,6 +11,7 @@ from rich.console import Console
 
 from shipit import capabilities
 from shipit.config import load_config
+from shipit.core.context import ReleasePlan
 from shipit.core.errors import UsageError
 from shipit.core.release import (
     ReleaseOptions,
@@ -25,19 +26,22 @@ from shipit.core.runner import Stage
 from shipit.core.shards import ShardArchive, ShardPlan, check_shards, find_archives
 
 
-def release(opts: ReleaseOptions, console: Console | None = None, stages: list[Stage] | None = None) -> ReleaseResult:
-    """Cut a release; ``stages`` defaults to every capability's stages in run order."""
+def _plan(opts: ReleaseOptions, stages: list[Stage] | None) -> tuple[ReleasePlan, list[Stage]]:
+    """The plan and the stages (default: every capability's, in run order). Config and version are parsed
+    before anything touches the disk, so usage errors leave nothing behind."""
     stages = capabilities.stages() if stages is None else stages
     validate_skips(opts.skip, stages)
-    # Parse config and version before touching the disk, so usage errors leave nothing behind.
-    plan = make_plan(opts, load_config(opts.config))
+    return make_plan(opts, load_config(opts.config)), stages
+
+
+def release(opts: ReleaseOptions, console: Console | None = None, stages: list[Stage] | None = None) -> ReleaseResult:
+    """Cut a release on this machine."""
+    plan, stages = _plan(opts, stages)
     return cut_release(plan, stages, force=opts.force, console=console)
 
 
-def _planned(opts: ReleaseOptions, stages: list[Stage] | None):
-    stages = capabilities.stages() if stages is None else stages
-    validate_skips(opts.skip, stages)
-    plan = make_plan(opts, load_config(opts.config))
+def _planned(opts: ReleaseOptions, stages: list[Stage] | None) -> tuple[ReleasePlan, list[Stage], ShardPlan]:
+    plan, stages = _plan(opts, stages)
     return plan, stages, ShardPlan.of(plan, stages)
 
 

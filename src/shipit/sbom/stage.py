@@ -3,6 +3,8 @@ plus the source SBOM of the project's Python dependencies."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from shipit.core.artifacts import Kind
 from shipit.core.context import ReleaseContext, ReleasePlan, ShardOutput, replay
 from shipit.core.errors import ShipitError
@@ -85,7 +87,7 @@ class SbomStage(Stage):
         for out in outputs:
             for art in out.artifacts:
                 if not art["extra"].get("image_digest"):
-                    replay(ctx, [ShardOutput(out.shard, out.units, out.stage, [art], out.root)])
+                    replay(ctx, [replace(out, artifacts=[art])])
                     continue
                 image = images.get(art["name"])
                 platform = art["extra"].get("platform")
@@ -96,7 +98,7 @@ class SbomStage(Stage):
                                       f"{art['extra']['image_digest']}, not the image the shards built",
                                       hint="cut every shard of the plan from the same commit")
                 extra = {**art["extra"], **sbom_facts(image.extra, platform)}
-                replay(ctx, [ShardOutput(out.shard, out.units, out.stage, [{**art, "extra": extra}], out.root)])
+                replay(ctx, [replace(out, artifacts=[{**art, "extra": extra}])])
         for image in images.values():
             for platform, _digest in image_subjects(image.extra):
                 if ctx.artifacts.get(sbom_path(image.name, platform)) is None:

@@ -8,6 +8,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,6 +41,33 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def served(cmd: list[str], ready_url: str, log: Path, what: str, timeout: float = 30,
+           **popen) -> Iterator[subprocess.Popen]:
+    """Run a loopback server for a test: its output goes to ``log``; ready once ``ready_url`` answers 2xx
+    (the test fails with the log's tail if it exits or is not ready within ``timeout``); stopped after."""
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, **popen)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    urllib.request.urlopen(ready_url, timeout=1).close()
+                    break
+                except (OSError, urllib.error.URLError):
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(f"{what} did not start:\n{log.read_text(errors='replace')[-3000:]}")
+                    time.sleep(0.2)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def shipit_env(**extra: str) -> dict[str, str]:

@@ -7,7 +7,6 @@ shortened; the routes, grouping and inhibit rules are the generated ones."""
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +16,7 @@ import requests
 
 from shipit.ops.routes import routes_document
 from shipit.ops.rules import build_rules
-from tests.conftest import free_port, require_tool
+from tests.conftest import free_port, require_tool, served
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("ops-alertmanager")]
 
@@ -57,31 +56,11 @@ def alertmanager(full_config, webhook, tmp_path):
         route.update(group_wait="1s", group_interval="1m", repeat_interval="1h")
     (tmp_path / "am.yml").write_text(json.dumps(doc))
     port = free_port()
-    log = open(tmp_path / "am.log", "w")
-    proc = subprocess.Popen(["prometheus-alertmanager", f"--config.file={tmp_path / 'am.yml'}",
-                             f"--storage.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
-                             "--cluster.listen-address="], stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{base}/-/ready", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"alertmanager did not start: {(tmp_path / 'am.log').read_text()[-2000:]}")
-            time.sleep(0.2)
+    with served(["prometheus-alertmanager", f"--config.file={tmp_path / 'am.yml'}",
+                 f"--storage.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
+                 "--cluster.listen-address="], f"{base}/-/ready", tmp_path / "am.log", "alertmanager"):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def _alert(rs, name: str, **extra: str) -> dict:

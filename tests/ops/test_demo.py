@@ -9,8 +9,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from argparse import Namespace
 
 import pytest
@@ -20,7 +18,7 @@ from prometheus_client import CollectorRegistry, Gauge, start_http_server
 from shipit.config import load_config
 from shipit.ops.dashboard import panel_queries
 from shipit.ops.generate import generate
-from tests.conftest import DEMO, free_port, require_tool
+from tests.conftest import DEMO, free_port, require_tool, served
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("ops-demo")]
 
@@ -48,19 +46,6 @@ def test_demo_rules_and_unit_tests_pass_promtool(demo_ops):
         assert proc.returncode == 0, (cmd, (proc.stdout + proc.stderr)[-3000:])
 
 
-def _wait_http(url: str, proc: subprocess.Popen, what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            return
-        except (OSError, urllib.error.URLError):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read() if proc.stdout and proc.poll() is not None else ""
-                pytest.fail(f"{what} did not start: {out[-2000:]}")
-            time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
     from alembic import command
@@ -74,19 +59,10 @@ def demo_app(tmp_path_factory):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PORT": str(port), "HOST": "127.0.0.1",
            "PYTHONPATH": str(DEMO)}
-    proc = subprocess.Popen([sys.executable, "-m", "orders"], cwd=DEMO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_http(base + "/healthz", proc, "the demo service")
+    with served([sys.executable, "-m", "orders"], base + "/healthz", db.parent / "orders.log", "the demo service",
+                cwd=DEMO, env=env):
         yield base, port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _traffic(base: str) -> None:
@@ -119,23 +95,13 @@ def prometheus(demo_ops, demo_app, tmp_path_factory):
     }
     (tmp / "prometheus.yml").write_text(json.dumps(config))
     port = free_port()
-    log = open(tmp / "prometheus.log", "w")
-    proc = subprocess.Popen(["prometheus", f"--config.file={tmp / 'prometheus.yml'}",
-                             f"--storage.tsdb.path={tmp / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
-                            stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_http(url + "/-/ready", proc, "prometheus")
-        _traffic(base)
-        yield url
+        with served(["prometheus", f"--config.file={tmp / 'prometheus.yml'}", f"--storage.tsdb.path={tmp / 'data'}",
+                     f"--web.listen-address=127.0.0.1:{port}"], url + "/-/ready", tmp / "prometheus.log", "prometheus"):
+            _traffic(base)
+            yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
         pg_server.shutdown()
         pg_thread.join(5)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
 import threading
 import time
 
@@ -22,7 +21,7 @@ from prometheus_client import (
 from ruamel.yaml import YAML
 
 from shipit.ops.dashboard import panel_queries
-from tests.conftest import free_port, require_tool
+from tests.conftest import free_port, require_tool, served
 
 yaml = YAML(typ="safe")
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("ops-prometheus")]
@@ -73,31 +72,10 @@ def prometheus(generated, exporter, full_config, tmp_path_factory):
     }
     (tmp / "prometheus.yml").write_text(json.dumps(config))  # JSON is YAML
     port = free_port()
-    log = open(tmp / "prometheus.log", "w")
-    proc = subprocess.Popen(["prometheus", f"--config.file={tmp / 'prometheus.yml'}",
-                             f"--storage.tsdb.path={tmp / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
-                            stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                if requests.get(f"{base}/-/ready", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                pytest.fail(f"prometheus did not start:\n{(tmp / 'prometheus.log').read_text()[-3000:]}")
-            time.sleep(0.2)
+    with served(["prometheus", f"--config.file={tmp / 'prometheus.yml'}", f"--storage.tsdb.path={tmp / 'data'}",
+                 f"--web.listen-address=127.0.0.1:{port}"], f"{base}/-/ready", tmp / "prometheus.log", "prometheus"):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def _poll(check, timeout=30.0):

@@ -6,14 +6,12 @@ import hashlib
 import json
 import subprocess
 import tarfile
-import time
 
 import pytest
-import requests
 
 from shipit.core.checksums import parse_sums
 from shipit.site.publish import ARTIFACT_TYPE, LAYER_MEDIA_TYPE
-from tests.conftest import free_port, require_tool, run_shipit
+from tests.conftest import free_port, require_tool, run_shipit, served
 
 
 def test_publish_to_directory(release_copy, tmp_path):
@@ -37,21 +35,9 @@ def registry(tmp_path):
     cfg = tmp_path / "registry.yml"
     cfg.write_text(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path / 'data'}\n"
                    f"http:\n  addr: 127.0.0.1:{port}\n")
-    proc = subprocess.Popen(["docker-registry", "serve", str(cfg)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/v2/", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("docker-registry did not start")
+    with served(["docker-registry", "serve", str(cfg)], f"http://127.0.0.1:{port}/v2/", tmp_path / "registry.log",
+                "docker-registry"):
         yield f"127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_publish_to_oci_registry(release_copy, registry, tmp_path):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
+import sys
 import time
 
 
@@ -103,3 +105,24 @@ def profile_summary(argv: list[str], top: int = 8, **kwargs) -> str:
     lines = [f"  where the time goes (profiled, main thread, {total:.2f} s):"]
     lines += [f"    {secs:6.2f} s {100 * secs / total:5.1f}%  {name}" for name, secs in rows]
     return "\n".join(lines)
+
+
+#: The start of a phased in-process run: ``lap(name)`` records the wall and CPU seconds since the previous
+#: lap (or the start) in ``out``, which the script prints as JSON at its end.
+LAPS = r"""import json, sys, time
+t0, c0 = time.perf_counter(), time.process_time()
+out = []
+def lap(name):
+    global t0, c0
+    t, c = time.perf_counter(), time.process_time()
+    out.append([name, t - t0, c - c0]); t0, c0 = t, c
+"""
+
+
+def print_phases(script: str, argv: list[str], how: str, **kwargs) -> None:
+    """Run ``LAPS + script`` once in a fresh interpreter and print where its time went, phase by phase."""
+    proc = subprocess.run([sys.executable, "-c", LAPS + script, *argv], capture_output=True, text=True, check=True,
+                          **kwargs)
+    print(f"  where shipit's time goes ({how}; wall / cpu s):")
+    for name, wall, cpu in json.loads(proc.stdout):
+        print(f"    {wall:6.3f} {cpu:6.3f}  {name}")

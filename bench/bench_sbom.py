@@ -32,16 +32,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 HERE = REPO / "bench"
 sys.path[:0] = [str(HERE), str(REPO / "src")]
-from _common import load_note, median_of, ratio_header, ratio_row  # noqa: E402
+from _common import load_note, median_of, print_phases, ratio_header, ratio_row  # noqa: E402
 
 PHASES = r"""
-import json, sys, time
-t0, c0 = time.perf_counter(), time.process_time()
-out = []
-def lap(name):
-    global t0, c0
-    t, c = time.perf_counter(), time.process_time()
-    out.append([name, t - t0, c - c0]); t0, c0 = t, c
 from datetime import datetime, timezone
 from pathlib import Path
 import shipit.cli, shipit.sbom.cli
@@ -163,11 +156,7 @@ def main() -> None:
         print(ratio_row("cyclonedx-py environment (Python only)", *theirs, floor) + f" {n_cdx:>11}")
         print(f"shipit / cyclonedx-py: {ours[0] / theirs[0]:.2f}x wall, {ours[1] / theirs[1]:.2f}x cpu")
         if ours[0] > floor[0]:
-            proc = subprocess.run([sys.executable, "-c", PHASES, str(archive), str(tmp / "p.json")], env=env,
-                                  capture_output=True, text=True, check=True)
-            print("  where shipit's time goes (one in-process run; wall / cpu s):")
-            for name, wall, cpu in json.loads(proc.stdout):
-                print(f"    {wall:6.3f} {cpu:6.3f}  {name}")
+            print_phases(PHASES, [str(archive), str(tmp / "p.json")], "one in-process run", env=env)
 
 
 if __name__ == "__main__":

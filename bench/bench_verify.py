@@ -24,7 +24,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -32,16 +31,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parents[0] / "src"
 sys.path[:0] = [str(HERE), str(SRC)]
-from _common import linear_fit, load_note, ratio_header, ratio_row, timed  # noqa: E402
+from _common import linear_fit, load_note, print_phases, ratio_header, ratio_row, timed  # noqa: E402
 
 PHASES = r"""
-import json, sys, time
-t0, c0 = time.perf_counter(), time.process_time()
-out = []
-def lap(name):
-    global t0, c0
-    t, c = time.perf_counter(), time.process_time()
-    out.append([name, t - t0, c - c0]); t0, c0 = t, c
 from pathlib import Path
 from shipit import capabilities
 from shipit.core.verify import Release, check_checksums, check_files
@@ -87,11 +79,7 @@ def compare(label: str, release_dir: Path, pub: Path, runs: int, tmp: Path, env:
     print(ratio_row("sha256sum -c + openssl dgst -verify", *floor, floor))
     print(ratio_row("shipit verify", *ours, floor))
     if ours[0] > floor[0]:
-        proc = subprocess.run([sys.executable, "-c", PHASES, str(release_dir), str(pub)], env=env,
-                              capture_output=True, text=True, check=True)
-        print("  where shipit's time goes (one in-process run, phases one after the other; wall / cpu s):")
-        for name, wall, cpu in json.loads(proc.stdout):
-            print(f"    {wall:6.3f} {cpu:6.3f}  {name}")
+        print_phases(PHASES, [str(release_dir), str(pub)], "one in-process run, phases one after the other", env=env)
     return {"size": size, "floor": floor, "shipit": ours}
 
 

@@ -134,7 +134,7 @@ def test_docker_sdk_build_on_podman_service(make_project, tmp_path, podman_servi
         container = client.containers.run("localhost/svc:check", detach=True, network_mode="none")
         code, why = _exit_code(container)
         # the image's CMD ran and read the file its COPY step added
-        assert container.logs() == b"app content\n"
+        assert _logs(container, b"app content\n") == b"app content\n"
         # -1 is no process's exit status: it is podman's compat API losing the code (see _exit_code)
         assert code in (0, -1), f"exit {code}: {why}"
         _remove(container)
@@ -183,6 +183,19 @@ def _exit_code(container) -> tuple[int, str]:
             break
         time.sleep(0.5)
     return code, why
+
+
+def _logs(container, expected: bytes) -> bytes:
+    """The container's output, read again for a few seconds while it is not ``expected`` yet (podman's
+    conmon may hand the log over a moment after the engine reports the container finished)."""
+    import time
+
+    deadline = time.monotonic() + 10
+    logs = container.logs()
+    while logs != expected and time.monotonic() < deadline:
+        time.sleep(0.5)
+        logs = container.logs()
+    return logs
 
 
 def _remove(container) -> None:
